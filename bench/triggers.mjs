@@ -1,0 +1,131 @@
+// Child of `npm run bench` (section `triggers`): starts `aurea serve` (fresh PGlite data dir, or
+// a new PostgreSQL database), creates a scenario of one 0 ms synthetic job, drives
+// POST /api/v1/runs/trigger with autocannon (50 connections, N seconds), then waits until every
+// run has finished and checks that each accepted trigger is a stored, completed run.
+// Prints one JSON line. Usage: node bench/triggers.mjs <pglite|postgres> <seconds>
+import { execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+
+const [driver = "pglite", secondsArg = "5"] = process.argv.slice(2);
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const dataDir = mkdtempSync(join(tmpdir(), "aurea-bench-triggers-"));
+const env = {
+  ...process.env,
+  AUREA_DATA_DIR: dataDir,
+  LOG_LEVEL: "info",
+  PORT: "0",
+  AUREA_RUN_CONCURRENCY: process.env.BENCH_RUN_CONCURRENCY ?? "8",
+};
+delete env.DATABASE_URL;
+let dropDatabase = async () => {};
+if (driver === "postgres") {
+  const admin = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+  const name = `aurea_bench_${process.pid}_${randomBytes(3).toString("hex")}`;
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  await client.query(`create database ${name}`);
+  await client.end();
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  env.DATABASE_URL = url.toString();
+  dropDatabase = async () => {
+    const c = new pg.Client({ connectionString: admin });
+    await c.connect();
+    await c.query(`drop database if exists ${name} with (force)`);
+    await c.end();
+  };
+}
+
+const server = spawn(process.execPath, [join(ROOT, "dist/cli/main.js"), "serve"], {
+  env,
+  stdio: ["ignore", "pipe", "pipe"],
+});
+let log = "";
+server.stdout.on("data", (d) => (log += d));
+server.stderr.on("data", (d) => (log += d));
+try {
+  const base = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${log}`)), 120_000);
+    const look = () => {
+      const match = /"url":"(http:\/\/[^"]+)"/.exec(log);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      } else setTimeout(look, 50);
+    };
+    look();
+  });
+  const post = async (path, body) => {
+    const response = await fetch(`${base}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (response.status >= 300) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+    return response.json();
+  };
+  const automation = await post("/api/v1/automations", {
+    name: "noop",
+    kind: "synthetic",
+    config: { duration_ms: 0 },
+  });
+  const scenario = await post("/api/v1/scenarios", {
+    name: "noop",
+    automation_id: automation.id,
+    load: { model: "closed", jobs: 1 },
+  });
+  const out = execFileSync(
+    join(ROOT, "node_modules/.bin/autocannon"),
+    [
+      "-c",
+      "50",
+      "-d",
+      secondsArg,
+      "-m",
+      "POST",
+      "-H",
+      "content-type=application/json",
+      "-b",
+      JSON.stringify({ scenario_id: scenario.id }),
+      "--json",
+      `${base}/api/v1/runs/trigger`,
+    ],
+    { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, stdio: ["ignore", "pipe", "ignore"] },
+  );
+  const report = JSON.parse(out);
+  const accepted = report["2xx"];
+  const drainStart = performance.now();
+  let kpis;
+  for (;;) {
+    kpis = await (await fetch(`${base}/api/v1/runs/kpis/dashboard`)).json();
+    if (kpis.runs_by_status.pending + kpis.runs_by_status.running === 0) break;
+    if (performance.now() - drainStart > 600_000) throw new Error("runs still pending after 10 minutes");
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  console.log(
+    JSON.stringify({
+      driver,
+      seconds: Number(secondsArg),
+      connections: 50,
+      accepted,
+      non_2xx: report.non2xx,
+      errors: report.errors,
+      timeouts: report.timeouts,
+      triggers_per_s: accepted / report.duration,
+      latency_p99_ms: report.latency.p99,
+      drain_s: (performance.now() - drainStart) / 1000,
+      stored_runs: kpis.total_runs,
+      completed_runs: kpis.runs_by_status.completed,
+    }),
+  );
+} finally {
+  server.kill("SIGTERM");
+  await new Promise((resolve) => server.once("close", resolve));
+  rmSync(dataDir, { recursive: true, force: true });
+  await dropDatabase();
+}

@@ -1,0 +1,95 @@
+import { randomUUID } from "node:crypto";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import type { Config } from "../config/config.js";
+import type { Platform } from "../server/platform.js";
+import type { BenchmarkService } from "../services/benchmark-service.js";
+import type { Logger } from "../telemetry/logger.js";
+import type { Telemetry } from "../telemetry/registry.js";
+import { errorHandler, notFoundHandler } from "./errors.js";
+import { instrumentHttp } from "./http-instrumentation.js";
+import { parseJsonBodies } from "./json-body.js";
+import { registerOpenApi } from "./openapi.js";
+import { benchmarkRoutes } from "./routes/benchmark/benchmark-routes.js";
+import { healthRoutes, type ReadinessCheck } from "./routes/health-routes.js";
+import { metricsRoutes } from "./routes/metrics-routes.js";
+import { automationsRoutes } from "./routes/v1/automations-routes.js";
+import { runsRoutes } from "./routes/v1/runs-routes.js";
+import { scenariosRoutes } from "./routes/v1/scenarios-routes.js";
+import { secretsRoutes } from "./routes/v1/secrets-routes.js";
+
+export interface AppDeps {
+  config: Readonly<Config>;
+  telemetry: Telemetry;
+  logger: Logger;
+  benchmarks: BenchmarkService;
+  version: string;
+  readiness?: Record<string, ReadinessCheck>;
+  isShuttingDown?: () => boolean;
+  /** The benchmark platform (`/api/v1`); without it only the seed routes are served. */
+  platform?: Platform;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** Builds the HTTP application without listening, so tests can `inject()` requests. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: deps.config.limits.maxBodyBytes,
+    // Path parameters up to the longest name a contract allows (secret names: 128).
+    routerOptions: { maxParamLength: 256 },
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const given = request.headers["x-request-id"];
+      return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // JSON only: a text/plain body is refused with 415 rather than parsed as a string.
+  app.removeContentTypeParser("text/plain");
+  parseJsonBodies(app);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  app.addHook("onSend", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+  instrumentHttp(app, deps.telemetry.http);
+
+  await app.register(healthRoutes, {
+    version: deps.version,
+    checks: deps.readiness ?? {},
+    isShuttingDown: deps.isShuttingDown ?? (() => false),
+  });
+  await registerOpenApi(app, deps.version);
+  await app.register(metricsRoutes, { registry: deps.telemetry.registry });
+  const platform = deps.platform;
+  await app.register(benchmarkRoutes, {
+    limits: deps.config.limits,
+    benchmarks: deps.benchmarks,
+    record: platform?.recordBenchmark,
+  });
+  if (platform) {
+    await app.register(automationsRoutes, {
+      prefix: "/api/v1/automations",
+      automations: platform.automations,
+    });
+    await app.register(scenariosRoutes, {
+      prefix: "/api/v1/scenarios",
+      scenarios: platform.scenarios,
+      automations: platform.automations,
+      runs: platform.runs,
+      limits: platform.limits,
+    });
+    await app.register(runsRoutes, {
+      prefix: "/api/v1/runs",
+      runs: platform.runs,
+      kpis: platform.kpis,
+      service: platform.service,
+      events: platform.events,
+    });
+    await app.register(secretsRoutes, { prefix: "/api/v1/secrets", secrets: platform.secrets });
+  }
+  return app;
+}

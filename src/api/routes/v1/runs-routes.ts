@@ -1,0 +1,278 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { errorBody, idParams } from "../../../contracts/common.js";
+import { runListQuery, runListView, runView, triggerBody } from "../../../contracts/run.js";
+import { type ComparableRun, compareRuns } from "../../../engine/index.js";
+import { dashboardKpis } from "../../../services/runs/kpis.js";
+import type { RunEvents } from "../../../services/runs/run-events.js";
+import type { RunService } from "../../../services/runs/run-service.js";
+import type { KpisQuery } from "../../../store/kpis-query.js";
+import type { RunRow, RunsRepo } from "../../../store/runs-repo.js";
+import { ApiError } from "../../errors.js";
+import { notFound } from "./automations-routes.js";
+import { decodeCursor, encodeCursor } from "./cursor.js";
+import { presentRun, presentRunSummary } from "./presenters.js";
+import { streamRunEvents } from "./run-events-stream.js";
+
+const tags = ["runs"];
+
+const comparisonView = z.object({
+  run_id: z.number(),
+  baseline_id: z.number(),
+  verdict: z.enum(["regression", "improvement", "no_change", "insufficient_data"]),
+  alpha: z.number(),
+  min_effect: z.number(),
+  metrics: z.array(
+    z.object({
+      metric: z.string(),
+      baseline: z.number().nullable(),
+      current: z.number().nullable(),
+      delta: z.number().nullable(),
+      delta_pct: z.number().nullable(),
+      better: z.enum(["lower", "higher"]),
+      test: z.string(),
+      p_value: z.number().nullable(),
+      verdict: z.enum(["regression", "improvement", "no_change", "insufficient_data"]),
+    }),
+  ),
+});
+
+/** What the comparison needs of a stored run. */
+function comparable(run: RunRow): ComparableRun {
+  const total = run.totalJobs ?? 0;
+  return {
+    histogram: run.histogram!,
+    total,
+    failed: run.failedJobs ?? 0,
+    throughput: run.throughput ?? 0,
+    costPerJob: total > 0 && run.cost !== null ? run.cost / total : null,
+  };
+}
+
+export interface RunsRoutesOptions {
+  runs: RunsRepo;
+  kpis: KpisQuery;
+  service: RunService;
+  events: RunEvents;
+}
+
+const kpiQuery = z
+  .strictObject({
+    from: runListQuery.shape.from,
+    to: runListQuery.shape.to,
+    scenario_id: runListQuery.shape.scenario_id,
+  })
+  .refine((q) => !q.from || !q.to || q.from < q.to, { message: "from must be before to", path: ["to"] });
+
+const latency = z.object({
+  p50: z.number().nullable(),
+  p95: z.number().nullable(),
+  p99: z.number().nullable(),
+});
+const totals = {
+  total_runs: z.number(),
+  finished_runs: z.number(),
+  passed_runs: z.number(),
+  success_rate: z.number().nullable(),
+  jobs: z.number(),
+  failed_jobs: z.number(),
+  job_success_rate: z.number().nullable(),
+  cost: z.number(),
+  latency_ms: latency,
+};
+const dashboardView = z.object({
+  window: z.object({ from: z.string().nullable(), to: z.string().nullable() }),
+  ...totals,
+  runs_by_status: z.record(z.string(), z.number()),
+  recent_runs: z.array(runView),
+  scenarios: z.array(
+    z.object({ scenario_id: z.number().nullable(), scenario_name: z.string().nullable(), ...totals }),
+  ),
+});
+
+/** `/api/v1/runs`: trigger, list, inspect, cancel and watch runs. */
+export const runsRoutes: FastifyPluginAsyncZod<RunsRoutesOptions> = async (
+  app,
+  { runs, kpis, service, events },
+) => {
+  app.get(
+    "/kpis/dashboard",
+    {
+      schema: {
+        tags,
+        summary:
+          "KPIs of the runs created in a window: counts, success rate, merged latency percentiles, cost",
+        querystring: kpiQuery,
+        response: { 200: dashboardView, 400: errorBody },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const result = await dashboardKpis(kpis, { from: q.from, to: q.to, scenarioId: q.scenario_id });
+      return { ...result, recent_runs: result.recent_runs.map(presentRunSummary) };
+    },
+  );
+
+  app.post(
+    "/trigger",
+    {
+      schema: {
+        tags,
+        summary: "Trigger a run of a scenario; it executes in the background (202, status pending)",
+        body: triggerBody,
+        response: { 202: runView, 422: errorBody },
+      },
+    },
+    async (request, reply) => {
+      const result = await service.trigger(request.body.scenario_id);
+      if ("problem" in result) {
+        const message = `no scenario with id ${request.body.scenario_id}`;
+        throw new ApiError(422, "unknown_reference", message, [
+          { field: "scenario_id", rule: "exists", message },
+        ]);
+      }
+      return reply.status(202).send(presentRunSummary(result.run));
+    },
+  );
+
+  app.get(
+    "/",
+    {
+      schema: {
+        tags,
+        summary: "List runs, filtered, sorted and paginated with a cursor",
+        querystring: runListQuery,
+        response: { 200: runListView, 400: errorBody },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const page = await runs.list(
+        {
+          scenarioId: q.scenario_id,
+          automationId: q.automation_id,
+          statuses: q.status,
+          from: q.from,
+          to: q.to,
+        },
+        {
+          sort: q.sort,
+          order: q.order,
+          limit: q.limit,
+          after: q.cursor ? decodeCursor(q.cursor) : undefined,
+        },
+      );
+      return {
+        items: page.rows.map(presentRunSummary),
+        next_cursor: page.next ? encodeCursor(page.next) : null,
+      };
+    },
+  );
+
+  app.get(
+    "/:id",
+    {
+      schema: {
+        tags,
+        summary: "Get a run with its full result",
+        params: idParams,
+        response: { 200: runView, 404: errorBody },
+      },
+    },
+    async (request) => {
+      const row = await runs.get(request.params.id);
+      if (!row) throw notFound("run", request.params.id);
+      return presentRun(row);
+    },
+  );
+
+  app.post(
+    "/:id/cancel",
+    {
+      schema: {
+        tags,
+        summary: "Cancel a pending or running run (a running one stops and keeps what it measured)",
+        params: idParams,
+        response: { 202: runView, 404: errorBody, 409: errorBody },
+      },
+    },
+    async (request, reply) => {
+      const result = await service.cancel(request.params.id);
+      if ("problem" in result) {
+        if (result.problem === "no_run") throw notFound("run", request.params.id);
+        throw new ApiError(
+          409,
+          "already_finished",
+          `run ${request.params.id} is ${result.run?.status}; it cannot be cancelled`,
+        );
+      }
+      return reply.status(202).send(presentRunSummary(result.run));
+    },
+  );
+
+  app.get(
+    "/:id/compare",
+    {
+      schema: {
+        tags,
+        summary:
+          "Compare a run with a baseline run (default: its scenario's pinned baseline), metric by metric",
+        params: idParams,
+        querystring: z.strictObject({
+          baseline: z.coerce.number({ error: "must be a run id" }).int().min(1).optional(),
+          alpha: z.coerce.number().gt(0).lt(1).default(0.05),
+          min_effect: z.coerce.number().min(0).max(10).default(0.05),
+        }),
+        response: { 200: comparisonView, 404: errorBody, 422: errorBody },
+      },
+    },
+    async (request) => {
+      const run = await runs.get(request.params.id);
+      if (!run) throw notFound("run", request.params.id);
+      const baselineId = request.query.baseline ?? (await service.pinnedBaseline(run));
+      if (baselineId === undefined) {
+        const message = "no baseline given, and the run's scenario has none pinned";
+        throw new ApiError(422, "no_baseline", message, [{ field: "baseline", rule: "required", message }]);
+      }
+      const baseline = await runs.get(baselineId);
+      if (!baseline) {
+        const message = `no run with id ${baselineId}`;
+        throw new ApiError(422, "unknown_reference", message, [
+          { field: "baseline", rule: "exists", message },
+        ]);
+      }
+      for (const [field, r] of [
+        ["id", run],
+        ["baseline", baseline],
+      ] as const) {
+        if (!r.histogram || r.totalJobs === null) {
+          const message = `run ${r.id} is ${r.status} and has no measurements to compare`;
+          throw new ApiError(422, "not_comparable", message, [{ field, rule: "measured", message }]);
+        }
+      }
+      const comparison = compareRuns(comparable(run), comparable(baseline), {
+        alpha: request.query.alpha,
+        minEffect: request.query.min_effect,
+      });
+      return { run_id: run.id, baseline_id: baseline.id, ...comparison };
+    },
+  );
+
+  app.get(
+    "/:id/events",
+    {
+      schema: {
+        tags,
+        summary: "Live progress of a run (Server-Sent Events: status, progress, second, finished)",
+        params: idParams,
+        response: { 200: z.string().describe("text/event-stream"), 404: errorBody },
+      },
+    },
+    async (request, reply) => {
+      const row = await runs.get(request.params.id);
+      if (!row) throw notFound("run", request.params.id);
+      streamRunEvents(request, reply, row, events, () => runs.get(request.params.id));
+      return reply;
+    },
+  );
+};

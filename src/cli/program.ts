@@ -1,0 +1,165 @@
+import { Command, InvalidArgumentError, Option } from "commander";
+import { type Config, ConfigError, loadConfig } from "../config/config.js";
+import { VERSION } from "../server/version.js";
+import { migrateCommand } from "./commands/migrate.js";
+import { type CommandIo, runCommand } from "./commands/run.js";
+import { serveCommand } from "./commands/serve.js";
+import { EXIT, UsageError } from "./exit-codes.js";
+
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
+const port = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535)
+    throw new InvalidArgumentError("must be an integer from 0 to 65535");
+  return String(n);
+};
+
+/**
+ * The `aurea` command line as data; `execute` returns the exit code rather than exiting, so
+ * that only `main.ts` ends the process.
+ */
+export async function execute(
+  argv: readonly string[],
+  io: CommandIo,
+  env: Record<string, string | undefined> = process.env,
+): Promise<number> {
+  let exitCode: number = EXIT.OK;
+  const program = new Command()
+    .name("aurea")
+    .description("Benchmark services and automations; track speed, cost and success; rightsize them.")
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError("(run with --help for usage)");
+
+  program
+    .command("serve")
+    .description("run the API, /metrics and the dashboard (default http://127.0.0.1:5000)")
+    .option("-p, --port <port>", "port to listen on (env PORT, default 5000)", port)
+    .option("--host <host>", "address to bind (env HOST, default 127.0.0.1)")
+    .action(async (options: { port?: string; host?: string }) => {
+      const config = configFrom({
+        ...env,
+        ...(options.port ? { PORT: options.port } : {}),
+        ...(options.host ? { HOST: options.host } : {}),
+      });
+      exitCode = await serveCommand(config);
+    });
+
+  program
+    .command("migrate")
+    .description("apply the store's pending migrations (PGlite in AUREA_DATA_DIR, or DATABASE_URL)")
+    .action(async () => {
+      exitCode = await migrateCommand(configFrom(env), io);
+    });
+
+  program
+    .command("run")
+    .description("run a workload from flags or a JSON spec file and print a summary")
+    .argument("[spec]", "workload spec file (JSON); flags describe the workload otherwise")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  aurea run --jobs 1000 --concurrency 50 --duration-ms 20
+  aurea run --url http://127.0.0.1:8080/ --rate 2000 --duration 10s
+  aurea run --url http://127.0.0.1:8080/ --connections 50 --duration 10s --threshold 'p95<50ms'
+  aurea run spec.json --json
+
+Exit codes: 0 ok, 1 error, 2 usage, 99 a threshold failed, 130 interrupted.`,
+    )
+    .option("--jobs <n>", "closed model: number of jobs")
+    .option(
+      "-c, --concurrency <n>",
+      "closed model: jobs in flight (default: all jobs; HTTP: connections × pipelining)",
+    )
+    .option("--duration <time>", "how long to generate load (10s, 1m30s); required with --rate")
+    .option("--rate <n>", "open model: jobs started per second, whether or not earlier ones finished")
+    .option("--stages <list>", "ramping load: duration:target pairs, e.g. 30s:100,1m:100,10s:0")
+    .addOption(new Option("--stage-target <what>", "what --stages ramps").choices(["rate", "concurrency"]))
+    .option("--start <n>", "--stages: value before the first stage (default 0)")
+    .option("--max-in-flight <n>", "open models: most jobs in flight (default 10000)")
+    .option("--duration-ms <ms>", "synthetic job: mean duration (default 0)")
+    .addOption(
+      new Option("--distribution <name>", "synthetic job: duration distribution").choices([
+        "fixed",
+        "uniform",
+        "normal",
+        "exponential",
+        "lognormal",
+      ]),
+    )
+    .option(
+      "--spread-ms <ms>",
+      "synthetic job: half-width (uniform) or standard deviation (normal, lognormal)",
+    )
+    .option("--failure-rate <p>", "synthetic job: probability of failure, 0..1")
+    .addOption(new Option("--mode <mode>", "synthetic job: wait or burn CPU").choices(["sleep", "cpu"]))
+    .option("--url <url>", "HTTP job: target URL")
+    .option("-X, --method <method>", "HTTP job: method (default GET)")
+    .option("-H, --header <header>", "HTTP job: 'Name: value' header (repeatable)", collect)
+    .option("--body <text>", "HTTP job: request body")
+    .option("--timeout <time>", "HTTP job: per-request timeout (500ms, 5s; default 30s)")
+    .option(
+      "--expect-status <codes>",
+      "HTTP job: statuses that count as success, e.g. 200,204 or 200-299 (default 200-399)",
+    )
+    .option("--connections <n>", "HTTP job: sockets to open (default 10)")
+    .option("--pipelining <n>", "HTTP job: requests in flight per connection (default 1)")
+    .addOption(new Option("--client <client>", "HTTP job: client implementation").choices(["fast", "undici"]))
+    .option("--threads <n>", "split the load over worker threads (default 1)")
+    .option("--price-per-second <usd>", "cost model: dollars per second of job time (default 0.001)")
+    .option("--price-per-job <usd>", "cost model: dollars per job (default 0)")
+    .option(
+      "--threshold <expr>",
+      "pass/fail criterion such as 'p95<200ms' or 'error_rate<1%' (repeatable)",
+      collect,
+    )
+    .option("--records <n>", "keep this many per-job records in --json output (default 0)")
+    .option("--seed <n>", "seed for reproducible synthetic randomness")
+    .option("--graceful-stop <time>", "how long jobs may finish after the duration ends (default 30s)")
+    .option("--json", "print the full result as JSON instead of the summary")
+    .option("-q, --quiet", "print nothing but errors")
+    .option("--no-progress", "no live progress on stderr")
+    .action(async (specPath: string | undefined, options) => {
+      exitCode = await runCommand(specPath, options, io);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return exitCode;
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+function configFrom(env: Record<string, string | undefined>): Readonly<Config> {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+function reportError(error: unknown, io: CommandIo): number {
+  const commander = error as { code?: string; exitCode?: number };
+  if (typeof commander.code === "string" && commander.code.startsWith("commander.")) {
+    // Help and version are successes; every other commander error is a usage error.
+    return commander.code === "commander.helpDisplayed" || commander.code === "commander.version"
+      ? EXIT.OK
+      : EXIT.USAGE;
+  }
+  if (error instanceof UsageError) {
+    io.stderr.write(`aurea: ${error.message}\n`);
+    return EXIT.USAGE;
+  }
+  const listen = error as NodeJS.ErrnoException;
+  if (listen.code === "EADDRINUSE" || listen.code === "EACCES" || listen.code === "EADDRNOTAVAIL") {
+    io.stderr.write(`aurea: cannot listen: ${listen.message}\n`);
+    return EXIT.ERROR;
+  }
+  io.stderr.write(`aurea: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return EXIT.ERROR;
+}

@@ -1,0 +1,132 @@
+import { z } from "zod";
+import { TINYFISH_BASE_URL } from "../automations/tinyfish/index.js";
+import { describeFieldErrors, fieldErrors } from "../engine/index.js";
+import { createAddressPolicy } from "../net/ssrf/index.js";
+
+const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** Environment variables Aurea reads, with their defaults. Nothing else reads `process.env`. */
+const environment = z.object({
+  PORT: integer(0, 65_535).default(5000),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  AUREA_MAX_JOBS_PER_RUN: integer(1, 1_000_000_000).default(1_000_000),
+  AUREA_MAX_CONCURRENCY: integer(1, 1_000_000).default(100_000),
+  AUREA_MAX_JOB_RECORDS: integer(0, 100_000).default(1000),
+  AUREA_MAX_BODY_BYTES: integer(1024, 100 * 1024 * 1024).default(1024 * 1024),
+  AUREA_MAX_RUN_SECONDS: integer(1, 7 * 24 * 3600).default(3600),
+  AUREA_DATA_DIR: z.string().min(1).default("./.aurea"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .optional(),
+  AUREA_DB_POOL_SIZE: integer(1, 1000).default(10),
+  AUREA_RUN_CONCURRENCY: integer(1, 1000).default(4),
+  AUREA_SHUTDOWN_GRACE_SECONDS: integer(0, 3600).default(10),
+  AUREA_ALLOW_HOSTS: z
+    .string()
+    .default("")
+    .transform((text) =>
+      text
+        .split(",")
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    )
+    .superRefine((entries, ctx) => {
+      try {
+        createAddressPolicy({ allow: entries });
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: error instanceof Error ? error.message : String(error) });
+      }
+    }),
+  TINYFISH_BASE_URL: z
+    .string()
+    .refine(
+      (text) => URL.canParse(text) && /^https?:$/.test(new URL(text).protocol),
+      "must be an http(s) URL",
+    )
+    .default(TINYFISH_BASE_URL),
+  AUREA_SECRET_KEY: z
+    .string()
+    .refine(
+      (text) => Buffer.from(text, "base64").length === 32,
+      "must be 32 bytes, base64-encoded (openssl rand -base64 32)",
+    )
+    .optional(),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  logLevel: z.infer<typeof environment>["LOG_LEVEL"];
+  store: {
+    /** PGlite's data directory (embedded mode); also holds the generated secret key. */
+    dataDir: string;
+    /** Real PostgreSQL when set. */
+    databaseUrl: string | undefined;
+    poolSize: number;
+  };
+  runs: {
+    /** Runs executing at once in this process. */
+    concurrency: number;
+    /** On shutdown, how long running runs may finish before they are recorded as interrupted. */
+    shutdownGraceMs: number;
+  };
+  outbound: {
+    /** Private addresses (CIDRs) that automations may call; everything non-public is refused otherwise. */
+    allowHosts: readonly string[];
+    tinyfishBaseUrl: string;
+  };
+  /** Base64 AES-256 key for stored secrets; generated into the data directory when absent. */
+  secretKey: string | undefined;
+  /** Reads an environment variable named by an automation's `{"env": …}` secret reference. */
+  secretEnv: (name: string) => string | undefined;
+  limits: {
+    /** Most jobs one benchmark may run (`num_jobs` of the seed API). */
+    maxJobsPerRun: number;
+    /** Most jobs in flight at once in one run. */
+    maxConcurrency: number;
+    /** Most per-job entries in an API response's `jobs` list. */
+    maxJobRecords: number;
+    /** Largest request body, bytes (413 beyond). */
+    maxBodyBytes: number;
+    /** Longest run the API accepts, seconds. */
+    maxRunSeconds: number;
+  };
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** Reads the configuration once, at start; the result is frozen. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
+  const parsed = environment.safeParse(env);
+  if (!parsed.success)
+    throw new ConfigError(`invalid environment: ${describeFieldErrors(fieldErrors(parsed.error.issues))}`);
+  const e = parsed.data;
+  return deepFreeze({
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    store: { dataDir: e.AUREA_DATA_DIR, databaseUrl: e.DATABASE_URL, poolSize: e.AUREA_DB_POOL_SIZE },
+    runs: { concurrency: e.AUREA_RUN_CONCURRENCY, shutdownGraceMs: e.AUREA_SHUTDOWN_GRACE_SECONDS * 1000 },
+    outbound: { allowHosts: e.AUREA_ALLOW_HOSTS, tinyfishBaseUrl: e.TINYFISH_BASE_URL },
+    secretKey: e.AUREA_SECRET_KEY,
+    // Only variables an automation names explicitly are read, and only when a run needs them.
+    secretEnv: (name: string) => env[name],
+    limits: {
+      maxJobsPerRun: e.AUREA_MAX_JOBS_PER_RUN,
+      maxConcurrency: e.AUREA_MAX_CONCURRENCY,
+      maxJobRecords: e.AUREA_MAX_JOB_RECORDS,
+      maxBodyBytes: e.AUREA_MAX_BODY_BYTES,
+      maxRunSeconds: e.AUREA_MAX_RUN_SECONDS,
+    },
+  });
+}
+
+function deepFreeze<T extends object>(value: T): Readonly<T> {
+  for (const child of Object.values(value))
+    if (typeof child === "object" && child !== null) deepFreeze(child);
+  return Object.freeze(value);
+}

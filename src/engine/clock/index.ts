@@ -1,0 +1,3 @@
+export type { Clock, Timers, TimersOptions } from "./clock.js";
+export { systemClock } from "./system-clock.js";
+export { VirtualClock } from "./virtual-clock.js";

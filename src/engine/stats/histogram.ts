@@ -1,0 +1,240 @@
+import { inflateSync } from "node:zlib";
+import {
+  decodeFromCompressedBase64,
+  encodeIntoCompressedBase64,
+  Float64Histogram,
+  type Histogram,
+  type JsHistogram,
+} from "hdr-histogram-js";
+
+export type { Histogram };
+
+/** Latencies are recorded in microseconds; this tracks up to an hour and grows beyond. */
+const HIGHEST_TRACKABLE_US = 3_600_000_000;
+
+/** The run histogram: 3 significant digits (0.1 % relative error), counts as 64-bit floats. */
+export function latencyHistogram(): Float64Histogram {
+  const histogram = new Float64Histogram(1, HIGHEST_TRACKABLE_US, 3);
+  histogram.autoResize = true;
+  return histogram;
+}
+
+/**
+ * Records integer values into a histogram roughly ten times faster than its `recordValue`
+ * (which takes `Math.log2` and `Math.pow` per value): the bucket index is HdrHistogram's own
+ * formula with `Math.clz32`, as the Java original computes it. Only the counts array is
+ * updated; call `histogram.establishInternalTackingValues()` before reading totals, min, max
+ * or percentiles. Values outside the fast range take the library's path (which also resizes).
+ */
+export class FastRecorder {
+  readonly #histogram: Float64Histogram;
+  readonly #unit: number;
+  readonly #halfMagnitude: number;
+  readonly #halfCount: number;
+  readonly #mask: number;
+  readonly #zerosBase: number;
+
+  constructor(histogram: Float64Histogram) {
+    this.#histogram = histogram;
+    this.#unit = histogram.unitMagnitude;
+    this.#halfMagnitude = histogram.subBucketHalfCountMagnitude;
+    this.#halfCount = histogram.subBucketHalfCount;
+    this.#mask = histogram.subBucketMask;
+    this.#zerosBase = 31 - this.#unit - this.#halfMagnitude;
+  }
+
+  record(value: number): void {
+    if (value >= 0 && value < 0x80000000) {
+      const bucket = Math.max(0, this.#zerosBase - Math.clz32(value | this.#mask));
+      const index =
+        ((bucket + 1) << this.#halfMagnitude) + ((value >>> (bucket + this.#unit)) - this.#halfCount);
+      const counts = this.#histogram._counts;
+      if (index < counts.length) {
+        counts[index]!++;
+        return;
+      }
+    }
+    this.#histogram.recordValue(value);
+  }
+}
+
+/**
+ * Histograms of what a growing histogram gained between calls: the timeline's per-second
+ * histograms are differences of the run histogram, so each job is recorded once, not twice.
+ */
+export class IntervalHistograms {
+  readonly #source: Float64Histogram;
+  readonly #previous = latencyHistogram();
+  readonly #interval = latencyHistogram();
+
+  constructor(source: Float64Histogram) {
+    this.#source = source;
+  }
+
+  /** What was recorded into the source since the previous call. Valid until the next call. */
+  next(): Histogram {
+    const source = this.#source;
+    const previous = this.#previous;
+    const interval = this.#interval;
+    // The source grows (autoResize) when it meets a value beyond its range; follow it.
+    if (previous.countsArrayLength !== source.countsArrayLength) {
+      previous.resize(source.highestTrackableValue);
+      interval.resize(source.highestTrackableValue);
+    }
+    const now = source._counts;
+    const before = previous._counts;
+    const counts = interval._counts;
+    for (let i = 0; i < now.length; i++) counts[i] = now[i]! - before[i]!;
+    interval.establishInternalTackingValues(interval.countsArrayLength);
+    previous._counts.set(now);
+    return interval;
+  }
+}
+
+/**
+ * Adds `source` into `target` (which grows to hold it). Histograms of the same precision share
+ * their bucket layout whatever their range — only the length of the counts array differs — so
+ * the counts add index by index; the library's `add` takes a value-by-value path whenever the
+ * ranges differ, which stored histograms' usually do, and is ~50× slower there.
+ */
+export function addHistogram(target: JsHistogram, source: JsHistogram): void {
+  const t = target as JsHistogram & { _counts?: Float64Array };
+  const s = source as JsHistogram & { _counts?: Float64Array };
+  if (
+    !t._counts ||
+    !s._counts ||
+    target.unitMagnitude !== source.unitMagnitude ||
+    target.subBucketCount !== source.subBucketCount
+  ) {
+    target.add(source);
+    return;
+  }
+  if (source.totalCount === 0) return;
+  if (target.countsArrayLength < source.countsArrayLength) target.resize(source.highestTrackableValue);
+  const into = t._counts;
+  const from = s._counts;
+  for (let i = 0; i < from.length; i++) {
+    const count = from[i]!;
+    if (count !== 0) into[i] = into[i]! + count;
+  }
+  // What the library's own `add` updates after adding counts (its tracking methods are private).
+  const tracking = target as unknown as {
+    updatedMaxValue(value: number): void;
+    updateMinNonZeroValue(value: number): void;
+  };
+  const minNonZero = Math.min(target.minNonZeroValue, source.minNonZeroValue);
+  target.setTotalCount(target.totalCount + source.totalCount);
+  tracking.updatedMaxValue(Math.max(target.maxValue, source.maxValue));
+  tracking.updateMinNonZeroValue(minNonZero);
+}
+
+const COMPRESSED_COOKIE = 0x1c849304;
+const V2_COOKIE = 0x1c849303;
+/** cookie, payload length, normalizing offset, digits (int32 each), lowest, highest, ratio (64-bit each). */
+const V2_HEADER_BYTES = 40;
+
+/**
+ * Adds an encoded histogram (HdrHistogram's compressed V2 form, as `encodeHistogram` writes)
+ * into `target` without building a histogram for it: the counts are read from the payload
+ * straight into `target`'s. Merging the stored histograms of thousands of runs or rollups is
+ * then bounded by inflating them, not by allocating a 190 KB counts array for each. Anything
+ * this does not recognise takes the library's decoder.
+ */
+export function addEncodedHistogram(target: JsHistogram, encoded: string): void {
+  const counts = (target as JsHistogram & { _counts?: Float64Array })._counts;
+  const outer = Buffer.from(encoded, "base64");
+  if (!counts || outer.length < 8 || (outer.readInt32BE(0) & ~0xf0) !== COMPRESSED_COOKIE) {
+    addHistogram(target, decodeHistogram(encoded));
+    return;
+  }
+  const payload = inflateSync(outer.subarray(8, 8 + outer.readInt32BE(4)));
+  const lowest = payload.readInt32BE(16) * 2 ** 32 + payload.readUInt32BE(20);
+  const highest = payload.readInt32BE(24) * 2 ** 32 + payload.readUInt32BE(28);
+  if (
+    (payload.readInt32BE(0) & ~0xf0) !== V2_COOKIE ||
+    payload.readInt32BE(12) !== target.numberOfSignificantValueDigits ||
+    lowest !== target.lowestDiscernibleValue
+  ) {
+    addHistogram(target, decodeHistogram(encoded));
+    return;
+  }
+  let into = counts;
+  if (target.highestTrackableValue < highest) {
+    target.resize(highest);
+    into = (target as JsHistogram & { _counts: Float64Array })._counts;
+  }
+  const end = V2_HEADER_BYTES + payload.readInt32BE(4);
+  let index = 0;
+  let total = 0;
+  let minIndex = -1;
+  let maxIndex = -1;
+  for (let at = V2_HEADER_BYTES; at < end; ) {
+    // ZigZag LEB128, up to 9 bytes (as the library writes them).
+    let value = 0;
+    let scale = 1;
+    for (let i = 0; i < 9; i++) {
+      const byte = payload[at++]!;
+      value += (i === 8 ? byte : byte & 0x7f) * scale;
+      if (i < 8 && (byte & 0x80) === 0) break;
+      scale *= 128;
+    }
+    const count = value % 2 === 0 ? value / 2 : -(value + 1) / 2;
+    if (count < 0) {
+      index -= count;
+      continue;
+    }
+    if (count > 0) {
+      into[index] = into[index]! + count;
+      total += count;
+      if (minIndex < 0 && index !== 0) minIndex = index;
+      maxIndex = index;
+    }
+    index++;
+  }
+  if (total === 0) return;
+  const tracking = target as unknown as {
+    valueFromIndex(index: number): number;
+    updatedMaxValue(value: number): void;
+    updateMinNonZeroValue(value: number): void;
+  };
+  const minNonZero =
+    minIndex >= 0
+      ? Math.min(target.minNonZeroValue, tracking.valueFromIndex(minIndex))
+      : target.minNonZeroValue;
+  target.setTotalCount(target.totalCount + total);
+  tracking.updatedMaxValue(
+    Math.max(target.maxValue, target.highestEquivalentValue(tracking.valueFromIndex(maxIndex))),
+  );
+  // The library's setter takes the value as given (its own `add` passes the minimum).
+  if (minNonZero !== Number.MAX_VALUE) tracking.updateMinNonZeroValue(minNonZero);
+}
+
+/** Encodes in HdrHistogram's standard compressed form (readable by every HdrHistogram port). */
+export function encodeHistogram(histogram: Histogram): string {
+  return encodeIntoCompressedBase64(histogram);
+}
+
+export function decodeHistogram(encoded: string): JsHistogram {
+  return decodeFromCompressedBase64(encoded, 64, false) as JsHistogram;
+}
+
+/**
+ * Calls `visit` once per non-empty HdrHistogram bucket with the bucket's median value (the
+ * library's representative value) and its count, in increasing order.
+ */
+export function forEachRecordedValue(
+  histogram: JsHistogram,
+  visit: (value: number, count: number) => void,
+): void {
+  const values = histogram.recordedValuesIterator;
+  values.reset();
+  while (values.hasNext()) {
+    const step = values.next();
+    visit(histogram.medianEquivalentValue(step.valueIteratedTo), step.countAtValueIteratedTo);
+  }
+}
+
+/** Value at a percentile (0–100), or `null` for an empty histogram. */
+export function percentileOf(histogram: Histogram, percentile: number): number | null {
+  return histogram.totalCount === 0 ? null : histogram.getValueAtPercentile(percentile);
+}

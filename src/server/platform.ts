@@ -1,0 +1,157 @@
+import { randomBytes } from "node:crypto";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Config } from "../config/config.js";
+import { ENGINE_LIMITS, type RunResult, type SpecLimits, type WorkloadSpec } from "../engine/index.js";
+import { checkUrl, createAddressPolicy, guardedLookup, resolveGuarded } from "../net/ssrf/index.js";
+import { InProcessQueue, type JobQueue } from "../queue/index.js";
+import { AutomationJobs } from "../services/runs/automation-job.js";
+import { runEnvironment } from "../services/runs/environment.js";
+import { RollupAggregator } from "../services/runs/rollup-aggregator.js";
+import { RunEvents } from "../services/runs/run-events.js";
+import { RunExecutor, runOutcome } from "../services/runs/run-executor.js";
+import { RunService } from "../services/runs/run-service.js";
+import { SecretBox } from "../services/secrets/secret-box.js";
+import { SecretService } from "../services/secrets/secret-service.js";
+import { AutomationsRepo } from "../store/automations-repo.js";
+import { openStore, type Store } from "../store/database.js";
+import { KpisQuery } from "../store/kpis-query.js";
+import { RunsRepo } from "../store/runs-repo.js";
+import { ScenariosRepo } from "../store/scenarios-repo.js";
+import type { Logger } from "../telemetry/logger.js";
+import type { Telemetry } from "../telemetry/registry.js";
+import { VERSION } from "./version.js";
+
+/** The benchmark platform: store, repositories, queue and run execution, wired together. */
+export interface Platform {
+  store: Store;
+  automations: AutomationsRepo;
+  scenarios: ScenariosRepo;
+  runs: RunsRepo;
+  kpis: KpisQuery;
+  secrets: SecretService;
+  events: RunEvents;
+  queue: JobQueue;
+  service: RunService;
+  limits: SpecLimits;
+  /** Records a seed `POST /benchmark/run` as a completed run. */
+  recordBenchmark(spec: WorkloadSpec, result: RunResult): Promise<void>;
+  /** Stops the queue (running runs get `graceMs`, then are recorded as interrupted) and closes the store. */
+  close(graceMs: number): Promise<void>;
+}
+
+export interface PlatformOptions {
+  config: Readonly<Config>;
+  telemetry: Telemetry;
+  logger: Logger;
+  /** An already open store (tests); otherwise one is opened from the configuration. */
+  store?: Store;
+}
+
+/** Opens the store, applies migrations, recovers interrupted runs and starts executing. */
+export async function openPlatform({
+  config,
+  telemetry,
+  logger,
+  store: given,
+}: PlatformOptions): Promise<Platform> {
+  const store =
+    given ??
+    (await openStore({
+      databaseUrl: config.store.databaseUrl,
+      dataDir: join(config.store.dataDir, "pglite"),
+      poolSize: config.store.poolSize,
+    }));
+  try {
+    await store.migrate();
+    const limits: SpecLimits = {
+      ...ENGINE_LIMITS,
+      maxJobs: config.limits.maxJobsPerRun,
+      maxConcurrency: config.limits.maxConcurrency,
+      maxRunDurationMs: config.limits.maxRunSeconds * 1000,
+      maxRecords: config.limits.maxJobRecords,
+    };
+    const automations = new AutomationsRepo(store.db);
+    const scenarios = new ScenariosRepo(store.db);
+    const runs = new RunsRepo(store.db);
+    const secrets = new SecretService(store.db, new SecretBox(await secretKey(config)), config.secretEnv);
+    const policy = createAddressPolicy({ allow: [...config.outbound.allowHosts] });
+    const events = new RunEvents();
+    const environment = runEnvironment({
+      aurea_version: VERSION,
+      store: store.driver,
+      queue: "in-process",
+    });
+    const executor = new RunExecutor({
+      runs,
+      events,
+      metrics: telemetry.benchmark,
+      logger,
+      limits,
+      jobs: new AutomationJobs({
+        secrets,
+        checkTarget: async (url) => {
+          const parsed = checkUrl(url, policy);
+          await resolveGuarded(parsed.hostname.replace(/^\[|\]$/g, ""), policy);
+        },
+        lookup: guardedLookup(policy),
+        tinyfishBaseUrl: config.outbound.tinyfishBaseUrl,
+      }),
+    });
+    const queue = new InProcessQueue({
+      concurrency: config.runs.concurrency,
+      onError: (runId, error) => logger.error({ run_id: runId, err: error }, "run execution failed"),
+    });
+    const service = new RunService({ runs, scenarios, automations, queue, executor, events, environment });
+    const recovered = await service.recover();
+    if (recovered.failed + recovered.requeued + recovered.cancelled + recovered.queued > 0)
+      logger.info(recovered, "runs recovered");
+    queue.start((runId, signal) => executor.execute(runId, signal));
+    const rollups = new RollupAggregator(store.db, logger);
+    rollups.start();
+    return {
+      store,
+      automations,
+      scenarios,
+      runs,
+      kpis: new KpisQuery(store.db),
+      secrets,
+      events,
+      queue,
+      service,
+      limits,
+      recordBenchmark: async (spec, result) => {
+        await runs.createFinished(
+          { source: "benchmark_api", spec: spec as unknown as Record<string, unknown>, environment },
+          runOutcome(result, { succeeded: result.counts.completed, ...result.counts.failures }, null),
+          new Date(result.started_at),
+          new Date(result.ended_at),
+        );
+      },
+      close: async (graceMs) => {
+        await queue.close(graceMs);
+        await rollups.stop();
+        if (!given) await store.close();
+      },
+    };
+  } catch (error) {
+    if (!given) await store.close().catch(() => {});
+    throw error;
+  }
+}
+
+/** The configured key, or one generated once into the data directory (readable by its owner only). */
+async function secretKey(config: Readonly<Config>): Promise<Buffer> {
+  if (config.secretKey) return Buffer.from(config.secretKey, "base64");
+  const path = join(config.store.dataDir, "secret.key");
+  try {
+    return Buffer.from((await readFile(path, "utf8")).trim(), "base64");
+  } catch (error) {
+    if ((error as { code?: string }).code !== "ENOENT") throw error;
+  }
+  await mkdir(config.store.dataDir, { recursive: true });
+  const key = randomBytes(32);
+  await writeFile(path, `${key.toString("base64")}\n`, { flag: "wx", mode: 0o600 });
+  await chmod(path, 0o600);
+  return key;
+}

@@ -1,0 +1,94 @@
+import type { FastifyInstance } from "fastify";
+import { buildApp } from "../api/app.js";
+import { eventLoopCheck } from "../api/event-loop-check.js";
+import type { ReadinessCheck } from "../api/routes/health-routes.js";
+import type { Config } from "../config/config.js";
+import { BenchmarkService } from "../services/benchmark-service.js";
+import { createLogger, type Logger } from "../telemetry/logger.js";
+import { createTelemetry } from "../telemetry/registry.js";
+import { openPlatform, type Platform } from "./platform.js";
+import { VERSION } from "./version.js";
+
+/** Readiness of the store: a query answers within a second. */
+function databaseCheck(platform: Platform): ReadinessCheck {
+  return async () => {
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error("timeout")), 1000).unref(),
+    );
+    try {
+      await Promise.race([platform.store.ping(), timeout]);
+      return { status: "up", driver: platform.store.driver };
+    } catch (error) {
+      return {
+        status: "down",
+        driver: platform.store.driver,
+        error: error instanceof Error ? error.message : String(error),
+      };
+    }
+  };
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  /** `http://host:port` it listens on. */
+  url: string;
+  /** Stops accepting, lets running benchmarks finish for `graceMs`, cancels the rest, closes. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Wires the embedded defaults together (PGlite, in-process queue unless configured otherwise) and listens. */
+export async function startServer(
+  config: Readonly<Config>,
+  logger: Logger = createLogger({ level: config.logLevel }),
+): Promise<RunningServer> {
+  const telemetry = createTelemetry({ version: VERSION });
+  const benchmarks = new BenchmarkService({ metrics: telemetry.benchmark });
+  const platform = await openPlatform({ config, telemetry, logger });
+  const eventLoop = eventLoopCheck();
+  let shuttingDown = false;
+  let app: FastifyInstance;
+  try {
+    app = await buildApp({
+      config,
+      telemetry,
+      logger,
+      benchmarks,
+      platform,
+      version: VERSION,
+      readiness: { event_loop: eventLoop.check, database: databaseCheck(platform) },
+      isShuttingDown: () => shuttingDown,
+    });
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    eventLoop.stop();
+    await platform.close(0);
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  logger.info({ url, version: VERSION }, "aurea listening");
+
+  let closing: Promise<void> | undefined;
+  const close = (graceMs = 10_000): Promise<void> => {
+    closing ??= (async () => {
+      shuttingDown = true;
+      const closed = app.close();
+      const grace = setTimeout(() => {
+        if (benchmarks.active > 0)
+          logger.warn({ running: benchmarks.active }, "grace period over: cancelling benchmarks");
+        benchmarks.cancelAll();
+      }, graceMs);
+      grace.unref();
+      // Runs in the background get the same grace period, then are recorded as interrupted.
+      await platform.close(graceMs);
+      await closed;
+      clearTimeout(grace);
+      eventLoop.stop();
+      logger.info("aurea stopped");
+    })();
+    return closing;
+  };
+  return { app, url, close };
+}

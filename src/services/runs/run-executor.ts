@@ -1,0 +1,153 @@
+import {
+  type Clock,
+  execute,
+  type RunResult,
+  type SpecLimits,
+  summarize,
+  systemClock,
+  timelinePoint,
+  type WorkloadSpec,
+} from "../../engine/index.js";
+import type { RunOutcome, RunsRepo } from "../../store/runs-repo.js";
+import type { BenchmarkMetrics } from "../../telemetry/benchmark-metrics.js";
+import type { Logger } from "../../telemetry/logger.js";
+import { type AutomationJobs, buildEngineSpec } from "./automation-job.js";
+import type { RunEvents } from "./run-events.js";
+import { runSpecSnapshot } from "./run-spec-snapshot.js";
+
+/** How often a running run checks the store for a cancellation requested elsewhere. */
+const CANCEL_POLL_MS = 500;
+
+export interface RunExecutorDeps {
+  runs: RunsRepo;
+  events: RunEvents;
+  metrics: BenchmarkMetrics;
+  logger: Logger;
+  jobs: AutomationJobs;
+  limits: SpecLimits;
+  clock?: Clock;
+}
+
+/** Executes one stored run: claims it, runs the engine, records the result. */
+export class RunExecutor {
+  readonly #deps: RunExecutorDeps;
+  /** Runs executing in this process, to cancel them without waiting for the poll. */
+  readonly #local = new Map<number, AbortController>();
+
+  constructor(deps: RunExecutorDeps) {
+    this.#deps = deps;
+  }
+
+  /** Cancels run `id` if this process executes it; true when it did. */
+  cancelLocal(id: number): boolean {
+    const controller = this.#local.get(id);
+    controller?.abort();
+    return controller !== undefined;
+  }
+
+  /**
+   * Executes run `runId` unless another executor has it or it is no longer pending. `shutdown`
+   * aborts when the process stops: the run is then recorded as failed, reason `interrupted`,
+   * with what it measured so far.
+   */
+  async execute(runId: number, shutdown: AbortSignal): Promise<void> {
+    const { runs, events, logger } = this.#deps;
+    const run = await runs.claim(runId);
+    if (!run) return;
+    const log = logger.child({ run_id: runId });
+    events.publish(runId, { type: "status", status: "running" });
+    const cancel = new AbortController();
+    this.#local.set(runId, cancel);
+    const abort = AbortSignal.any([cancel.signal, shutdown]);
+    const poll = setInterval(() => {
+      runs.cancelRequested(runId).then(
+        (requested) => requested && cancel.abort(),
+        () => {},
+      );
+    }, CANCEL_POLL_MS);
+    try {
+      const snapshot = runSpecSnapshot.parse(run.spec);
+      const spec = buildEngineSpec(snapshot, this.#deps.limits);
+      const built = await this.#deps.jobs.build(snapshot, spec);
+      let result: RunResult;
+      try {
+        result = await this.#measure(runId, spec, built.job, abort, built.extraCost);
+      } finally {
+        await built.close();
+      }
+      const outcome = runOutcome(result, built.outcomes(result), built.sample());
+      this.#deps.metrics.recordRun(result);
+      if (cancel.signal.aborted) {
+        await runs.end(runId, "cancelled", "cancelled", null, outcome);
+        events.publish(runId, { type: "finished", status: "cancelled", reason: "cancelled" });
+      } else if (shutdown.aborted) {
+        await runs.end(runId, "failed", "interrupted", "the server shut down during the run", outcome);
+        events.publish(runId, { type: "finished", status: "failed", reason: "interrupted" });
+      } else {
+        await runs.complete(runId, outcome);
+        events.publish(runId, { type: "finished", status: "completed", reason: null });
+      }
+      log.info({ status: "finished", jobs: result.counts.total, passed: outcome.passed }, "run finished");
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      // A refused target is the user's configuration, not a fault of Aurea's: say so.
+      const reason = (error as { code?: unknown }).code === "ssrf_blocked" ? "ssrf_blocked" : "error";
+      log.warn({ err: error, reason }, "run failed");
+      await runs.end(runId, "failed", reason, message.slice(0, 2000));
+      events.publish(runId, { type: "finished", status: "failed", reason });
+    } finally {
+      clearInterval(poll);
+      this.#local.delete(runId);
+    }
+  }
+
+  async #measure(
+    runId: number,
+    spec: WorkloadSpec,
+    job: Parameters<typeof execute>[1],
+    signal: AbortSignal,
+    extraCost: () => number,
+  ): Promise<RunResult> {
+    const events = this.#deps.events;
+    const snapshot = await execute(spec, job, {
+      clock: this.#deps.clock ?? systemClock,
+      signal,
+      onProgress: (progress) => events.publish(runId, { type: "progress", progress }),
+      onSecond: (bucket) => events.publish(runId, { type: "second", point: timelinePoint(bucket) }),
+    });
+    return summarize(snapshot, { cost: spec.cost, thresholds: spec.thresholds, extraCost: extraCost() });
+  }
+}
+
+/** The columns a finished run records. */
+export function runOutcome(
+  result: RunResult,
+  outcomes: Record<string, number>,
+  sample: unknown,
+): RunOutcome & { passed: boolean } {
+  const { histogram, timeline, records: _records, ...summary } = result;
+  const total = result.counts.total;
+  const passed =
+    !result.cancelled &&
+    result.thresholds_passed &&
+    (result.thresholds.length > 0 || result.counts.failed === 0) &&
+    total > 0;
+  return {
+    durationS: result.duration_s,
+    totalJobs: total,
+    failedJobs: result.counts.failed,
+    successRate: total === 0 ? null : result.counts.completed / total,
+    throughput: result.throughput,
+    p50Ms: result.latency_ms.p50,
+    p95Ms: result.latency_ms.p95,
+    p99Ms: result.latency_ms.p99,
+    cost: result.cost.total,
+    thresholdsPassed: result.thresholds_passed,
+    passed,
+    outcomes,
+    summary: summary as unknown as Record<string, unknown>,
+    histogram,
+    timeline,
+    responseSample: sample ?? null,
+  };
+}

@@ -1,0 +1,320 @@
+import { and, asc, desc, eq, getTableColumns, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
+import type { Database } from "./database.js";
+import { type RunStatus, runs, scenarios } from "./schema.js";
+
+export type RunRow = typeof runs.$inferSelect;
+export type NewRun = Pick<
+  typeof runs.$inferInsert,
+  "scenarioId" | "automationId" | "scenarioName" | "automationName" | "source" | "spec" | "environment"
+>;
+
+/** What a finished run records (everything the engine measured). */
+export type RunOutcome = Pick<
+  typeof runs.$inferInsert,
+  | "durationS"
+  | "totalJobs"
+  | "failedJobs"
+  | "successRate"
+  | "throughput"
+  | "p50Ms"
+  | "p95Ms"
+  | "p99Ms"
+  | "cost"
+  | "thresholdsPassed"
+  | "passed"
+  | "outcomes"
+  | "summary"
+  | "histogram"
+  | "timeline"
+  | "responseSample"
+>;
+
+export const RUN_SORTS = [
+  "created_at",
+  "started_at",
+  "duration_s",
+  "p95_ms",
+  "cost",
+  "success_rate",
+] as const;
+export type RunSort = (typeof RUN_SORTS)[number];
+
+const SORT_COLUMNS = {
+  created_at: sql`extract(epoch from ${runs.createdAt})`,
+  started_at: sql`coalesce(extract(epoch from ${runs.startedAt}), -1)`,
+  duration_s: sql`coalesce(${runs.durationS}, -1)`,
+  p95_ms: sql`coalesce(${runs.p95Ms}, -1)`,
+  cost: sql`coalesce(${runs.cost}, -1)`,
+  success_rate: sql`coalesce(${runs.successRate}, -1)`,
+} satisfies Record<RunSort, SQL>;
+
+export interface RunFilter {
+  scenarioId?: number | undefined;
+  automationId?: number | undefined;
+  statuses?: readonly RunStatus[] | undefined;
+  /** Created at or after. */
+  from?: Date | undefined;
+  /** Created before. */
+  to?: Date | undefined;
+}
+
+export interface RunPage {
+  sort: RunSort;
+  order: "asc" | "desc";
+  limit: number;
+  /** Position after which the page starts (from the previous page's `next`). */
+  after?: { value: number; id: number } | undefined;
+}
+
+/** A run without its bulky parts (histogram, timeline, summary), for lists. */
+export type RunListRow = Omit<RunRow, "histogram" | "timeline" | "summary" | "spec" | "rolledUp">;
+
+const {
+  histogram: _h,
+  timeline: _t,
+  summary: _s,
+  spec: _p,
+  rolledUp: _r,
+  ...listColumns
+} = getTableColumns(runs);
+
+export class RunsRepo {
+  readonly #db: Database;
+  /**
+   * The statements of the trigger → execute path, built once: building a Drizzle query costs
+   * more CPU than the database spends running these.
+   */
+  readonly #prepared: ReturnType<typeof prepare>;
+
+  constructor(db: Database) {
+    this.#db = db;
+    this.#prepared = prepare(db);
+  }
+
+  async create(values: NewRun): Promise<RunRow> {
+    const [row] = await this.#prepared.create.execute({
+      scenarioId: values.scenarioId ?? null,
+      automationId: values.automationId ?? null,
+      scenarioName: values.scenarioName ?? null,
+      automationName: values.automationName ?? null,
+      source: values.source,
+      spec: values.spec,
+      environment: values.environment ?? null,
+    });
+    return row!;
+  }
+
+  /** Records a run that already happened (the seed's synchronous `POST /benchmark/run`). */
+  async createFinished(
+    values: NewRun,
+    outcome: RunOutcome,
+    startedAt: Date,
+    finishedAt: Date,
+  ): Promise<RunRow> {
+    const [row] = await this.#db
+      .insert(runs)
+      .values({ ...values, ...outcome, status: "completed", attempts: 1, startedAt, finishedAt })
+      .returning();
+    return row!;
+  }
+
+  async get(id: number): Promise<RunRow | undefined> {
+    const [row] = await this.#db.select().from(runs).where(eq(runs.id, id));
+    return row;
+  }
+
+  async list(filter: RunFilter, page: RunPage): Promise<{ rows: RunListRow[]; next: RunPage["after"] }> {
+    const key = SORT_COLUMNS[page.sort];
+    // Creation time, the default, sorts on the column itself so that the index serves it.
+    const byCreation = page.sort === "created_at";
+    const order: SQL = byCreation ? sql`${runs.createdAt}` : key;
+    const position = page.after
+      ? byCreation
+        ? sql`to_timestamp(${page.after.value}::double precision)`
+        : sql`${page.after.value}`
+      : undefined;
+    const before = page.order === "desc";
+    const cursor = position
+      ? before
+        ? sql`(${order}, ${runs.id}) < (${position}, ${page.after!.id})`
+        : sql`(${order}, ${runs.id}) > (${position}, ${page.after!.id})`
+      : undefined;
+    const rows = await this.#db
+      .select({ ...listColumns, sortValue: sql<number>`${key}`.mapWith(Number) })
+      .from(runs)
+      .where(and(...filterClauses(filter), cursor))
+      .orderBy(before ? desc(order) : asc(order), before ? desc(runs.id) : asc(runs.id))
+      .limit(page.limit + 1);
+    const more = rows.length > page.limit;
+    const pageRows = more ? rows.slice(0, page.limit) : rows;
+    const last = pageRows.at(-1);
+    return {
+      rows: pageRows.map(({ sortValue: _, ...row }) => row),
+      next: more && last ? { value: last.sortValue, id: last.id } : undefined,
+    };
+  }
+
+  /** pending → running, once: null when another executor took it or it is no longer pending. */
+  async claim(id: number): Promise<RunRow | undefined> {
+    const [row] = await this.#prepared.claim.execute({ id });
+    return row;
+  }
+
+  /** running → completed with its measurements; false when it was not running any more. */
+  async complete(id: number, outcome: RunOutcome): Promise<boolean> {
+    const values = Object.fromEntries(OUTCOME_COLUMNS.map((column) => [column, outcome[column] ?? null]));
+    const done = await this.#prepared.complete.execute({ ...values, id });
+    return done.length > 0;
+  }
+
+  /** Ends a pending or running run as failed or cancelled, keeping what was measured. */
+  async end(
+    id: number,
+    status: "failed" | "cancelled",
+    reason: string,
+    error: string | null = null,
+    outcome: Partial<RunOutcome> = {},
+  ): Promise<boolean> {
+    const done = await this.#db
+      .update(runs)
+      .set({ ...outcome, status, reason, error, passed: false, finishedAt: sql`now()` })
+      .where(and(eq(runs.id, id), inArray(runs.status, ["pending", "running"])))
+      .returning({ id: runs.id });
+    return done.length > 0;
+  }
+
+  /** Marks a running run for cancellation (its executor polls this flag). */
+  async requestCancel(id: number): Promise<void> {
+    await this.#db
+      .update(runs)
+      .set({ cancelRequested: true })
+      .where(and(eq(runs.id, id), eq(runs.status, "running")));
+  }
+
+  async cancelRequested(id: number): Promise<boolean> {
+    const [row] = await this.#db.select({ cancel: runs.cancelRequested }).from(runs).where(eq(runs.id, id));
+    return row?.cancel ?? false;
+  }
+
+  /** Ids of runs waiting to execute, oldest first. */
+  async pendingIds(): Promise<number[]> {
+    const rows = await this.#db
+      .select({ id: runs.id })
+      .from(runs)
+      .where(eq(runs.status, "pending"))
+      .orderBy(asc(runs.id));
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * After a crash: runs left `running` had no executor any more. Those whose scenario says
+   * `rerun` go back to `pending`; the others fail with reason `interrupted`, and those whose
+   * cancellation was requested end cancelled. Returns how many of each.
+   */
+  async recoverInterrupted(): Promise<{ requeued: number; failed: number; cancelled: number }> {
+    return this.#db.transaction(async (tx) => {
+      // A cancellation asked for before the crash is honoured, not re-run.
+      const cancelled = await tx
+        .update(runs)
+        .set({ status: "cancelled", reason: "cancelled", passed: false, finishedAt: sql`now()` })
+        .where(and(eq(runs.status, "running"), eq(runs.cancelRequested, true)))
+        .returning({ id: runs.id });
+      const requeued = await tx
+        .update(runs)
+        .set({ status: "pending", startedAt: null, cancelRequested: false })
+        .where(
+          and(
+            eq(runs.status, "running"),
+            inArray(
+              runs.scenarioId,
+              tx.select({ id: scenarios.id }).from(scenarios).where(eq(scenarios.onInterrupt, "rerun")),
+            ),
+          ),
+        )
+        .returning({ id: runs.id });
+      const failed = await tx
+        .update(runs)
+        .set({
+          status: "failed",
+          reason: "interrupted",
+          error: "the process executing this run stopped before it finished",
+          passed: false,
+          finishedAt: sql`now()`,
+        })
+        .where(eq(runs.status, "running"))
+        .returning({ id: runs.id });
+      return { requeued: requeued.length, failed: failed.length, cancelled: cancelled.length };
+    });
+  }
+}
+
+/** The columns a finished run's measurements fill. */
+const OUTCOME_COLUMNS = [
+  "durationS",
+  "totalJobs",
+  "failedJobs",
+  "successRate",
+  "throughput",
+  "p50Ms",
+  "p95Ms",
+  "p99Ms",
+  "cost",
+  "thresholdsPassed",
+  "passed",
+  "outcomes",
+  "summary",
+  "histogram",
+  "timeline",
+  "responseSample",
+] as const satisfies readonly (keyof RunOutcome)[];
+
+function prepare(db: Database) {
+  const p = <T extends string>(name: T) => sql.placeholder(name);
+  return {
+    complete: db
+      .update(runs)
+      .set({
+        ...Object.fromEntries(OUTCOME_COLUMNS.map((column) => [column, p(column)])),
+        status: "completed",
+        finishedAt: sql`now()`,
+      })
+      .where(and(eq(runs.id, p("id")), eq(runs.status, "running")))
+      .returning({ id: runs.id })
+      .prepare("aurea_run_complete"),
+    create: db
+      .insert(runs)
+      .values({
+        scenarioId: p("scenarioId"),
+        automationId: p("automationId"),
+        scenarioName: p("scenarioName"),
+        automationName: p("automationName"),
+        source: p("source"),
+        spec: p("spec"),
+        environment: p("environment"),
+      })
+      .returning()
+      .prepare("aurea_run_create"),
+    claim: db
+      .update(runs)
+      .set({ status: "running", startedAt: sql`now()`, attempts: sql`${runs.attempts} + 1` })
+      .where(and(eq(runs.id, p("id")), eq(runs.status, "pending")))
+      .returning()
+      .prepare("aurea_run_claim"),
+  };
+}
+
+export function filterClauses({
+  scenarioId,
+  automationId,
+  statuses,
+  from,
+  to,
+}: RunFilter): (SQL | undefined)[] {
+  return [
+    scenarioId === undefined ? undefined : eq(runs.scenarioId, scenarioId),
+    automationId === undefined ? undefined : eq(runs.automationId, automationId),
+    statuses && statuses.length > 0 ? inArray(runs.status, [...statuses]) : undefined,
+    from === undefined ? undefined : gte(runs.createdAt, from),
+    to === undefined ? undefined : lt(runs.createdAt, to),
+  ];
+}

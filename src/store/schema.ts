@@ -1,0 +1,168 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+
+const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
+const updatedAt = () => timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
+
+/** What is exercised: a synthetic job, an HTTP endpoint or a TinyFish web agent. */
+export const automations = pgTable(
+  "automations",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    kind: text("kind", { enum: ["synthetic", "http", "tinyfish"] }).notNull(),
+    /** The kind's settings (validated by the API's schema for that kind). */
+    config: jsonb("config").$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("automations_name_key").on(t.name)],
+);
+
+/** An automation under a load profile, with inputs, thresholds, a cost model and an assertion. */
+export const scenarios = pgTable(
+  "scenarios",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    automationId: integer("automation_id")
+      .notNull()
+      .references(() => automations.id, { onDelete: "restrict" }),
+    inputs: jsonb("inputs").$type<Record<string, unknown>>().notNull().default({}),
+    load: jsonb("load").$type<Record<string, unknown>>().notNull(),
+    thresholds: jsonb("thresholds").$type<string[]>().notNull().default([]),
+    cost: jsonb("cost").$type<Record<string, number>>().notNull().default({}),
+    assertion: jsonb("assertion").$type<Record<string, unknown> | null>(),
+    tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
+    /** What happens to a run of this scenario that a crash interrupted: fail it, or run it again. */
+    onInterrupt: text("on_interrupt", { enum: ["fail", "rerun"] })
+      .notNull()
+      .default("fail"),
+    baselineRunId: bigint("baseline_run_id", { mode: "number" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("scenarios_name_key").on(t.name), index("scenarios_automation_idx").on(t.automationId)],
+);
+
+export const RUN_STATUSES = ["pending", "running", "completed", "failed", "cancelled"] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/**
+ * One execution of a scenario (or of the seed's `POST /benchmark/run`). The engine's result is
+ * kept whole: the summary as JSON, the HDR histogram encoded for merging, the timeline; the
+ * figures the API filters and sorts on are columns of their own.
+ */
+export const runs = pgTable(
+  "runs",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    // Runs are history: they keep the ids (and names) of a scenario or automation deleted later,
+    // so no foreign key, and the KPI rollups stay consistent with the runs they summarise.
+    scenarioId: integer("scenario_id"),
+    automationId: integer("automation_id"),
+    /** Names at trigger time, so a run stays readable after its scenario is deleted. */
+    scenarioName: text("scenario_name"),
+    automationName: text("automation_name"),
+    source: text("source", { enum: ["trigger", "benchmark_api", "schedule"] }).notNull(),
+    status: text("status", { enum: RUN_STATUSES }).notNull().default("pending"),
+    /** Why a run failed or was cancelled: `interrupted`, `error`, `cancelled`, `shutdown`. */
+    reason: text("reason"),
+    error: text("error"),
+    attempts: integer("attempts").notNull().default(0),
+    cancelRequested: boolean("cancel_requested").notNull().default(false),
+    /** The workload spec as executed (engine format). */
+    spec: jsonb("spec").$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+    startedAt: timestamp("started_at", { withTimezone: true, mode: "date" }),
+    finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
+    durationS: doublePrecision("duration_s"),
+    totalJobs: bigint("total_jobs", { mode: "number" }),
+    failedJobs: bigint("failed_jobs", { mode: "number" }),
+    successRate: doublePrecision("success_rate"),
+    throughput: doublePrecision("throughput"),
+    p50Ms: doublePrecision("p50_ms"),
+    p95Ms: doublePrecision("p95_ms"),
+    p99Ms: doublePrecision("p99_ms"),
+    cost: doublePrecision("cost"),
+    thresholdsPassed: boolean("thresholds_passed"),
+    /** Completed with every threshold met (and, without thresholds, no failed job): the KPI's success. */
+    passed: boolean("passed"),
+    /** Outcome counts: `succeeded`, `transport_error`, `provider_failed`, `assertion_failed`, … */
+    outcomes: jsonb("outcomes").$type<Record<string, number>>(),
+    /** The engine's result without histogram, timeline and per-job records. */
+    summary: jsonb("summary").$type<Record<string, unknown>>(),
+    /** HdrHistogram of latencies in microseconds, compressed base64 (hdr-histogram-js). */
+    histogram: text("histogram"),
+    timeline: jsonb("timeline").$type<unknown[]>(),
+    responseSample: jsonb("response_sample"),
+    environment: jsonb("environment").$type<Record<string, unknown>>(),
+    /** Folded into `run_rollups` (by the rollup aggregator, shortly after the run finished). */
+    rolledUp: boolean("rolled_up").notNull().default(false),
+  },
+  (t) => [
+    // Ascending: a backward scan serves `order by created_at desc, id desc` (whose nulls come
+    // first, as an ascending index's last), which a `desc nulls last` index would not.
+    index("runs_created_idx").on(t.createdAt, t.id),
+    index("runs_scenario_created_idx").on(t.scenarioId, t.createdAt, t.id),
+    index("runs_status_idx").on(t.status),
+    index("runs_finished_idx").on(t.finishedAt),
+    index("runs_unrolled_idx")
+      .on(t.id)
+      .where(sql`not ${t.rolledUp} and ${t.status} in ('completed', 'failed', 'cancelled')`),
+  ],
+);
+
+export const ROLLUP_LEVELS = ["hour", "day", "month"] as const;
+export type RollupLevel = (typeof ROLLUP_LEVELS)[number];
+
+/**
+ * Finished runs summed per scenario and UTC hour, day and month of their creation, with their
+ * latency histograms merged: the KPI dashboard reads these for the whole buckets of a window and
+ * the runs themselves only for the partial hours at its edges (and the few finished runs not
+ * folded in yet). Written in batches by the rollup aggregator, not by each finishing run, so
+ * runs finishing at once never queue on the same rollup rows.
+ */
+export const runRollups = pgTable(
+  "run_rollups",
+  {
+    level: text("level", { enum: ROLLUP_LEVELS }).notNull(),
+    bucket: timestamp("bucket", { withTimezone: true, mode: "date" }).notNull(),
+    /** The run's scenario id, 0 for runs without one (the seed API's). */
+    scenarioKey: integer("scenario_key").notNull(),
+    completed: integer("completed").notNull().default(0),
+    failed: integer("failed").notNull().default(0),
+    cancelled: integer("cancelled").notNull().default(0),
+    passed: integer("passed").notNull().default(0),
+    jobs: bigint("jobs", { mode: "number" }).notNull().default(0),
+    failedJobs: bigint("failed_jobs", { mode: "number" }).notNull().default(0),
+    cost: doublePrecision("cost").notNull().default(0),
+    /** Merged HdrHistogram (µs, compressed base64) of the runs' latencies; null before any. */
+    histogram: text("histogram"),
+  },
+  (t) => [primaryKey({ columns: [t.level, t.scenarioKey, t.bucket] })],
+);
+
+/** Provider keys and other secrets, encrypted at rest (AES-256-GCM); never returned by the API. */
+export const secrets = pgTable("secrets", {
+  name: text("name").primaryKey(),
+  ciphertext: text("ciphertext").notNull(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const schema = { automations, scenarios, runs, runRollups, secrets };

@@ -1,0 +1,28 @@
+import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { BenchmarkMetrics } from "./benchmark-metrics.js";
+import { HttpMetrics } from "./http-metrics.js";
+
+export interface Telemetry {
+  registry: Registry;
+  benchmark: BenchmarkMetrics;
+  http: HttpMetrics;
+}
+
+/** One registry per process, holding Aurea's metrics and Node.js process metrics. */
+export function createTelemetry({
+  version,
+  processMetrics = true,
+}: {
+  version: string;
+  processMetrics?: boolean;
+}): Telemetry {
+  const registry = new Registry();
+  if (processMetrics) collectDefaultMetrics({ register: registry });
+  new Gauge({
+    name: "aurea_build_info",
+    help: "Aurea build information; always 1.",
+    labelNames: ["version", "node_version"],
+    registers: [registry],
+  }).set({ version, node_version: process.version }, 1);
+  return { registry, benchmark: new BenchmarkMetrics(registry), http: new HttpMetrics(registry) };
+}

@@ -1,0 +1,41 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/**
+ * CLI processes keep their data in a directory of their own (not the working tree's `.aurea`),
+ * and use PGlite unless a test passes DATABASE_URL itself.
+ */
+const DATA_DIR = mkdtempSync(join(tmpdir(), "aurea-cli-test-"));
+
+/** The built CLI (`npm test` builds first). */
+const CLI = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+
+export interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function startCli(
+  args: string[],
+  env: Record<string, string> = {},
+): { child: ChildProcess; finished: Promise<Finished> } {
+  const { DATABASE_URL: _, ...inherited } = process.env;
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...inherited, AUREA_DATA_DIR: DATA_DIR, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (d) => (stdout += d));
+  child.stderr!.on("data", (d) => (stderr += d));
+  const finished = new Promise<Finished>((resolve) =>
+    child.on("close", (code) => resolve({ code, stdout, stderr })),
+  );
+  return { child, finished };
+}
+
+export const runCli = (args: string[], env?: Record<string, string>) => startCli(args, env).finished;
