@@ -99,6 +99,8 @@ interface TriggerResult {
   completed_runs: number;
 }
 
+const TRIGGER_CONNECTIONS = 50;
+
 export const TRIGGER_TARGETS = [
   "≥ 1,000 accepted triggers/s, none lost (PGlite)",
   "≥ 1,000 accepted triggers/s, none lost (PostgreSQL)",
@@ -137,7 +139,12 @@ export async function triggersSection(): Promise<SectionResult> {
           "triggers",
           target,
           `${int(r.triggers_per_s)}/s; ${int(r.accepted)} accepted, ${int(r.completed_runs)} completed`,
-          r.triggers_per_s >= 1000 && r.completed_runs === r.accepted && r.stored_runs === r.accepted,
+          // Lost: an accepted trigger without a completed run. autocannon drops the requests in
+          // flight when its time is up (at most one per connection): those may be stored too.
+          r.triggers_per_s >= 1000 &&
+            r.completed_runs === r.stored_runs &&
+            r.stored_runs >= r.accepted &&
+            r.stored_runs - r.accepted <= TRIGGER_CONNECTIONS,
         )
       : skipped("triggers", target, `no PostgreSQL at ${POSTGRES_URL}`);
   return {

@@ -41,10 +41,18 @@ if (driver === "postgres") {
   };
 }
 
-const server = spawn(process.execPath, [join(ROOT, "dist/cli/main.js"), "serve"], {
-  env,
-  stdio: ["ignore", "pipe", "pipe"],
-});
+const server = spawn(
+  process.execPath,
+  [
+    ...(process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean),
+    join(ROOT, "dist/cli/main.js"),
+    "serve",
+  ],
+  {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  },
+);
 let log = "";
 server.stdout.on("data", (d) => (log += d));
 server.stderr.on("data", (d) => (log += d));

@@ -34,25 +34,31 @@ export class ApiError extends Error {
 export const invalidInput = (details: FieldError[], message = "request is invalid") =>
   new ApiError(400, "validation_error", message, details);
 
+/** The details of an error about the body as a whole (not one of its fields). */
+export const bodyRule = (rule: string, message: string): FieldError[] => [{ field: "(body)", rule, message }];
+
 /** Fastify's own error codes, in the catalog's terms. */
-const FASTIFY_ERRORS: Record<string, { status: number; code: string; message?: string }> = {
+const FASTIFY_ERRORS: Record<string, { status: number; code: string; message?: string; rule?: string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: {
     status: 400,
     code: "invalid_json",
     message: "request body is not valid JSON",
+    rule: "json",
   },
   FST_ERR_CTP_EMPTY_JSON_BODY: {
     status: 400,
     code: "invalid_json",
     message: "request body is empty; send a JSON object",
+    rule: "not_empty",
   },
-  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: "body_too_large" },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: "body_too_large", rule: "max_bytes" },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
     status: 415,
     code: "unsupported_media_type",
     message: "send the body as application/json",
+    rule: "content_type_json",
   },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: "invalid_content_length" },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: "invalid_content_length", rule: "content_length" },
   FST_ERR_NOT_FOUND: { status: 404, code: "not_found" },
 };
 
@@ -99,7 +105,9 @@ export function errorHandler(
     };
   } else if (error.code && FASTIFY_ERRORS[error.code]) {
     const known = FASTIFY_ERRORS[error.code]!;
-    body = { statusCode: known.status, error: known.code, message: known.message ?? error.message };
+    const message = known.message ?? error.message;
+    body = { statusCode: known.status, error: known.code, message };
+    if (known.rule) body.details = bodyRule(known.rule, message);
   } else if (UNSTORABLE_TEXT.has(sqlState(error) ?? "")) {
     // PostgreSQL text cannot hold U+0000 (nor bytes invalid in UTF-8): the input, not a fault.
     body = {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import secureJson from "secure-json-parse";
-import { ApiError } from "./errors.js";
+import { ApiError, bodyRule } from "./errors.js";
 
 /**
  * The JSON body parser (replacing Fastify's, with the same secure-json-parse underneath) so that
@@ -12,7 +12,8 @@ export function parseJsonBodies(app: FastifyInstance): void {
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
     const text = typeof body === "string" ? body : body.toString("utf8");
     if (text.trim() === "") {
-      done(new ApiError(400, "invalid_json", "request body is empty; send a JSON object"), undefined);
+      const message = "request body is empty; send a JSON object";
+      done(new ApiError(400, "invalid_json", message, bodyRule("not_empty", message)), undefined);
       return;
     }
     try {
@@ -20,16 +21,11 @@ export function parseJsonBodies(app: FastifyInstance): void {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (/prototype/i.test(message)) {
-        done(
-          new ApiError(
-            400,
-            "forbidden_key",
-            "request body contains a __proto__ or constructor.prototype key",
-          ),
-          undefined,
-        );
+        const why = "request body contains a __proto__ or constructor.prototype key";
+        done(new ApiError(400, "forbidden_key", why, bodyRule("no_prototype_keys", why)), undefined);
       } else {
-        done(new ApiError(400, "invalid_json", `request body is not valid JSON: ${message}`), undefined);
+        const why = `request body is not valid JSON: ${message}`;
+        done(new ApiError(400, "invalid_json", why, bodyRule("json", why)), undefined);
       }
     }
   });

@@ -102,7 +102,17 @@ export async function openPlatform({
       concurrency: config.runs.concurrency,
       onError: (runId, error) => logger.error({ run_id: runId, err: error }, "run execution failed"),
     });
-    const service = new RunService({ runs, scenarios, automations, queue, executor, events, environment });
+    const service = new RunService({
+      runs,
+      scenarios,
+      automations,
+      queue,
+      executor,
+      events,
+      environment,
+      // PGlite runs one statement at a time; PostgreSQL overlaps a few batches on the pool.
+      triggerWriters: store.driver === "pglite" ? 1 : Math.max(1, Math.floor(config.store.poolSize / 4)),
+    });
     const recovered = await service.recover();
     if (recovered.failed + recovered.requeued + recovered.cancelled + recovered.queued > 0)
       logger.info(recovered, "runs recovered");

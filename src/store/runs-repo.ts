@@ -92,16 +92,19 @@ export class RunsRepo {
   }
 
   async create(values: NewRun): Promise<RunRow> {
-    const [row] = await this.#prepared.create.execute({
-      scenarioId: values.scenarioId ?? null,
-      automationId: values.automationId ?? null,
-      scenarioName: values.scenarioName ?? null,
-      automationName: values.automationName ?? null,
-      source: values.source,
-      spec: values.spec,
-      environment: values.environment ?? null,
-    });
+    const [row] = await this.createMany([values]);
     return row!;
+  }
+
+  /** Records pending runs in one statement; answers their rows in the order given. */
+  async createMany(values: readonly NewRun[]): Promise<RunRow[]> {
+    if (values.length === 0) return [];
+    const rows = await this.#db
+      .insert(runs)
+      .values([...values])
+      .returning();
+    // Ids are drawn in row order, but RETURNING promises no order: put the rows back in it.
+    return rows.sort((a, b) => a.id - b.id);
   }
 
   /** Records a run that already happened (the seed's synchronous `POST /benchmark/run`). */
@@ -154,17 +157,41 @@ export class RunsRepo {
     };
   }
 
-  /** pending → running, once: null when another executor took it or it is no longer pending. */
+  /** pending → running, once: undefined when another executor took it or it is no longer pending. */
   async claim(id: number): Promise<RunRow | undefined> {
-    const [row] = await this.#prepared.claim.execute({ id });
+    const [row] = await this.claimMany([id]);
     return row;
+  }
+
+  /** Claims (pending → running) those of runs `ids` still pending, in one statement. */
+  claimMany(ids: readonly number[]): Promise<RunRow[]> {
+    return this.#prepared.claim.execute({ ids: [...ids] });
   }
 
   /** running → completed with its measurements; false when it was not running any more. */
   async complete(id: number, outcome: RunOutcome): Promise<boolean> {
-    const values = Object.fromEntries(OUTCOME_COLUMNS.map((column) => [column, outcome[column] ?? null]));
-    const done = await this.#prepared.complete.execute({ ...values, id });
-    return done.length > 0;
+    return (await this.completeMany([{ id, outcome }])).has(id);
+  }
+
+  /**
+   * Completes running runs with their measurements in one statement (the rows travel as one
+   * JSON parameter); answers the ids that were still running and so were completed.
+   */
+  async completeMany(items: readonly { id: number; outcome: RunOutcome }[]): Promise<Set<number>> {
+    if (items.length === 0) return new Set();
+    const rows = items.map(({ id, outcome }) => {
+      const row: Record<string, unknown> = { id };
+      for (const [key, column] of OUTCOME_FIELDS)
+        row[column.name] = column.mapToDriverValue(outcome[key] ?? null);
+      return row;
+    });
+    const done = await this.#db
+      .update(runs)
+      .set({ ...COMPLETE_SET, status: "completed", finishedAt: sql`now()` })
+      .from(sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(id bigint, ${RECORD_COLUMNS})`)
+      .where(and(eq(runs.id, sql`v.id`), eq(runs.status, "running")))
+      .returning({ id: runs.id });
+    return new Set(done.map((r) => r.id));
   }
 
   /** Ends a pending or running run as failed or cancelled, keeping what was measured. */
@@ -268,36 +295,21 @@ const OUTCOME_COLUMNS = [
   "responseSample",
 ] as const satisfies readonly (keyof RunOutcome)[];
 
+/** Each outcome field with its column, and the SQL that a multi-row completion is built from. */
+const OUTCOME_FIELDS = OUTCOME_COLUMNS.map((key) => [key, runs[key]] as const);
+const RECORD_COLUMNS = sql.raw(
+  OUTCOME_FIELDS.map(([, column]) => `"${column.name}" ${column.getSQLType()}`).join(", "),
+);
+const COMPLETE_SET = Object.fromEntries(
+  OUTCOME_FIELDS.map(([key, column]) => [key, sql.raw(`v."${column.name}"`)]),
+) as Record<(typeof OUTCOME_COLUMNS)[number], SQL>;
+
 function prepare(db: Database) {
-  const p = <T extends string>(name: T) => sql.placeholder(name);
   return {
-    complete: db
-      .update(runs)
-      .set({
-        ...Object.fromEntries(OUTCOME_COLUMNS.map((column) => [column, p(column)])),
-        status: "completed",
-        finishedAt: sql`now()`,
-      })
-      .where(and(eq(runs.id, p("id")), eq(runs.status, "running")))
-      .returning({ id: runs.id })
-      .prepare("aurea_run_complete"),
-    create: db
-      .insert(runs)
-      .values({
-        scenarioId: p("scenarioId"),
-        automationId: p("automationId"),
-        scenarioName: p("scenarioName"),
-        automationName: p("automationName"),
-        source: p("source"),
-        spec: p("spec"),
-        environment: p("environment"),
-      })
-      .returning()
-      .prepare("aurea_run_create"),
     claim: db
       .update(runs)
       .set({ status: "running", startedAt: sql`now()`, attempts: sql`${runs.attempts} + 1` })
-      .where(and(eq(runs.id, p("id")), eq(runs.status, "pending")))
+      .where(and(sql`${runs.id} = any(${sql.placeholder("ids")}::bigint[])`, eq(runs.status, "pending")))
       .returning()
       .prepare("aurea_run_claim"),
   };

@@ -9,6 +9,11 @@ export type NewScenario = Omit<
   "id" | "createdAt" | "updatedAt" | "baselineRunId"
 >;
 
+export interface ScenarioWithAutomation {
+  scenario: ScenarioRow;
+  automation: AutomationRow;
+}
+
 export interface ScenarioFilter {
   automationId?: number | undefined;
   tag?: string | undefined;
@@ -17,7 +22,7 @@ export interface ScenarioFilter {
 export class ScenariosRepo {
   readonly #db: Database;
 
-  /** Prepared once: a trigger runs it every time, and building the query costs more than running it. */
+  /** Prepared once: triggers run it all the time, and building the query costs more than running it. */
   readonly #withAutomation;
 
   constructor(db: Database) {
@@ -26,8 +31,8 @@ export class ScenariosRepo {
       .select({ scenario: scenarios, automation: automations })
       .from(scenarios)
       .innerJoin(automations, eq(automations.id, scenarios.automationId))
-      .where(eq(scenarios.id, sql.placeholder("id")))
-      .prepare("aurea_scenario_with_automation");
+      .where(sql`${scenarios.id} = any(${sql.placeholder("ids")}::integer[])`)
+      .prepare("aurea_scenarios_with_automation");
   }
 
   async create(values: NewScenario): Promise<ScenarioRow> {
@@ -40,12 +45,10 @@ export class ScenariosRepo {
     return row;
   }
 
-  /** The scenario and its automation, in one query (what a trigger needs). */
-  async getWithAutomation(
-    id: number,
-  ): Promise<{ scenario: ScenarioRow; automation: AutomationRow } | undefined> {
-    const [row] = await this.#withAutomation.execute({ id });
-    return row;
+  /** Scenarios `ids` with their automations, in one query (what a batch of triggers needs). */
+  async getWithAutomation(ids: readonly number[]): Promise<Map<number, ScenarioWithAutomation>> {
+    const rows = await this.#withAutomation.execute({ ids: [...new Set(ids)] });
+    return new Map(rows.map((row) => [row.scenario.id, row]));
   }
 
   list({ automationId, tag }: ScenarioFilter = {}): Promise<ScenarioRow[]> {

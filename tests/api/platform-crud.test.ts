@@ -466,8 +466,17 @@ describe("request bodies that are not a JSON object", () => {
   it("answers 400 invalid_json to malformed JSON and to an empty body, on every POST and PUT route", async () => {
     const t = await platformApp();
     for (const [method, url] of await withRoutes(t)) {
-      errorOf(await sendRaw(t, method, url, '{"name": "x",', "application/json"), 400, "invalid_json");
-      errorOf(await sendRaw(t, method, url, "", "application/json"), 400, "invalid_json");
+      const malformed = errorOf(
+        await sendRaw(t, method, url, '{"name": "x",', "application/json"),
+        400,
+        "invalid_json",
+      );
+      expectDetail(malformed, "(body)", "json");
+      expectDetail(
+        errorOf(await sendRaw(t, method, url, "", "application/json"), 400, "invalid_json"),
+        "(body)",
+        "not_empty",
+      );
     }
   });
 
@@ -476,7 +485,8 @@ describe("request bodies that are not a JSON object", () => {
     const body = JSON.stringify(synthetic("sent-wrong"));
     for (const [method, url] of await withRoutes(t)) {
       for (const type of ["text/plain", "application/x-www-form-urlencoded", null]) {
-        errorOf(await sendRaw(t, method, url, body, type), 415, "unsupported_media_type");
+        const refused = errorOf(await sendRaw(t, method, url, body, type), 415, "unsupported_media_type");
+        expectDetail(refused, "(body)", "content_type_json");
       }
     }
     expect((await t.request("GET", AUTOMATIONS)).json().items).toHaveLength(1);
@@ -485,7 +495,11 @@ describe("request bodies that are not a JSON object", () => {
   it("answers 413 to a body larger than AUREA_MAX_BODY_BYTES and accepts one just under it", async () => {
     const t = await platformApp({ env: { AUREA_MAX_BODY_BYTES: "1024" } });
     const big = http("big", { body: "x".repeat(1100) });
-    errorOf(await t.request("POST", AUTOMATIONS, big), 413, "body_too_large");
+    expectDetail(
+      errorOf(await t.request("POST", AUTOMATIONS, big), 413, "body_too_large"),
+      "(body)",
+      "max_bytes",
+    );
     const fits = http("fits", { body: "x".repeat(800) });
     expect(JSON.stringify(fits).length).toBeLessThan(1024);
     expect((await t.request("POST", AUTOMATIONS, fits)).statusCode).toBe(201);
@@ -495,7 +509,12 @@ describe("request bodies that are not a JSON object", () => {
   it("refuses a __proto__ key with 400 forbidden_key and leaves Object.prototype alone", async () => {
     const t = await platformApp();
     const payload = '{"name":"p","kind":"synthetic","__proto__":{"polluted":true}}';
-    errorOf(await sendRaw(t, "POST", AUTOMATIONS, payload, "application/json"), 400, "forbidden_key");
+    const refused = errorOf(
+      await sendRaw(t, "POST", AUTOMATIONS, payload, "application/json"),
+      400,
+      "forbidden_key",
+    );
+    expectDetail(refused, "(body)", "no_prototype_keys");
     expect(Object.prototype).not.toHaveProperty("polluted");
   });
 });

@@ -62,6 +62,30 @@ describe("triggering runs", () => {
     expect(run).toMatchObject({ status: "completed", thresholds_passed: false, passed: false });
   });
 
+  it("answers triggers sent together each with its own run, and an unknown scenario among them with 422", async () => {
+    const t = await platformApp();
+    const one = await syntheticScenario(t, { name: "one", jobs: 2, durationMs: 1 });
+    const two = await syntheticScenario(t, { name: "two", jobs: 3, durationMs: 1 });
+    const asked = Array.from({ length: 30 }, (_, i) => [one, two, 999][i % 3]!);
+    const answers = await Promise.all(
+      asked.map((scenario_id) => t.request("POST", "/api/v1/runs/trigger", { scenario_id })),
+    );
+    for (const [i, answer] of answers.entries()) {
+      if (asked[i] === 999) {
+        expect(answer.statusCode).toBe(422);
+        continue;
+      }
+      expect(answer.statusCode).toBe(202);
+      expect(answer.json()).toMatchObject({ scenario_id: asked[i], status: "pending" });
+    }
+    const ids = answers.filter((a) => a.statusCode === 202).map((a) => a.json().id as number);
+    expect(new Set(ids).size).toBe(20);
+    for (const id of ids) {
+      const run = await t.waitForRun(id);
+      expect(run.total_jobs).toBe(run.scenario_id === one ? 2 : 3);
+    }
+  });
+
   it("refuses a trigger for an unknown scenario with 422 naming the field", async () => {
     const t = await platformApp();
     const response = await t.request("POST", "/api/v1/runs/trigger", { scenario_id: 999 });

@@ -223,6 +223,18 @@ describe.each(DRIVERS)("repositories on %s", (driver) => {
       expect(read!.baselineRunId).toBeNull();
     });
 
+    it("reads many scenarios with their automations in one query, leaving out unknown ids", async () => {
+      const a = await seed.automation("a");
+      const b = await seed.automation("b");
+      const one = await seed.scenario(a, "one");
+      const two = await seed.scenario(b, "two");
+      const found = await seed.scenarios.getWithAutomation([one.id, two.id, one.id, 9999]);
+      expect([...found.keys()].sort((x, y) => x - y)).toEqual([one.id, two.id]);
+      expect(found.get(one.id)).toEqual({ scenario: one, automation: a });
+      expect(found.get(two.id)).toEqual({ scenario: two, automation: b });
+      expect((await seed.scenarios.getWithAutomation([])).size).toBe(0);
+    });
+
     it("fills the defaults of the optional columns", async () => {
       const a = await seed.automation("a");
       const created = await seed.scenarios.create({
@@ -357,6 +369,52 @@ describe.each(DRIVERS)("repositories on %s", (driver) => {
       expect(done!.finishedAt).toBeInstanceOf(Date);
       expect(await seed.runs.complete(run.id, outcome({ totalJobs: 99 }))).toBe(false);
       expect((await seed.runs.get(run.id))!.totalJobs).toBe(10);
+    });
+
+    it("creates, claims and completes many runs in one statement each, keeping every run's own values", async () => {
+      const s = await seed.scenario(a, "s");
+      const spec = (i: number) => ({ automation: { id: a.id }, load: { model: "closed", jobs: i + 1 } });
+      const created = await seed.runs.createMany(
+        Array.from({ length: 5 }, (_, i) => ({
+          scenarioId: s.id,
+          automationId: a.id,
+          scenarioName: `s${i}`,
+          source: "trigger" as const,
+          spec: spec(i),
+        })),
+      );
+      expect(created.map((r) => r.scenarioName)).toEqual(["s0", "s1", "s2", "s3", "s4"]);
+      expect(created.map((r) => r.spec)).toEqual([0, 1, 2, 3, 4].map(spec));
+      expect(await seed.runs.createMany([])).toEqual([]);
+
+      const [first, second, third, fourth] = created.map((r) => r.id) as [number, number, number, number];
+      await seed.runs.end(fourth, "cancelled", "cancelled");
+      const claimed = await seed.runs.claimMany([first, second, third, fourth, 9999]);
+      expect(claimed.map((r) => r.id).sort((x, y) => x - y)).toEqual([first, second, third]);
+      expect(claimed.every((r) => r.status === "running" && r.attempts === 1)).toBe(true);
+      expect(await seed.runs.claimMany([first, second])).toEqual([]);
+
+      // Values that JSON alone would mangle: unicode, quotes, nulls, a large count, negative zero.
+      const odd = outcome({
+        totalJobs: 2 ** 40,
+        p99Ms: null,
+        outcomes: { 'é "quoted"': 1 },
+        summary: { text: "line\nbreak", nested: { list: [1, null, "x"] } },
+        responseSample: null,
+      });
+      const done = await seed.runs.completeMany([
+        { id: first, outcome: outcome({ totalJobs: 1 }) },
+        { id: second, outcome: odd },
+        { id: fourth, outcome: outcome() },
+        { id: created[4]!.id, outcome: outcome() },
+      ]);
+      expect([...done].sort((x, y) => x - y)).toEqual([first, second]);
+      expect(await seed.runs.get(first)).toMatchObject({ status: "completed", totalJobs: 1 });
+      expect(await seed.runs.get(second)).toMatchObject({ ...odd, status: "completed" });
+      expect((await seed.runs.get(second))!.finishedAt).toBeInstanceOf(Date);
+      expect(await seed.runs.get(third)).toMatchObject({ status: "running", totalJobs: null });
+      expect(await seed.runs.get(fourth)).toMatchObject({ status: "cancelled" });
+      expect(await seed.runs.get(created[4]!.id)).toMatchObject({ status: "pending" });
     });
 
     it("ends a pending or a running run, keeping what it measured, but never a finished one", async () => {

@@ -8,7 +8,8 @@ import {
   timelinePoint,
   type WorkloadSpec,
 } from "../../engine/index.js";
-import type { RunOutcome, RunsRepo } from "../../store/runs-repo.js";
+import { Batcher } from "../../store/batcher.js";
+import type { RunOutcome, RunRow, RunsRepo } from "../../store/runs-repo.js";
 import type { BenchmarkMetrics } from "../../telemetry/benchmark-metrics.js";
 import type { Logger } from "../../telemetry/logger.js";
 import { type AutomationJobs, buildEngineSpec } from "./automation-job.js";
@@ -33,9 +34,25 @@ export class RunExecutor {
   readonly #deps: RunExecutorDeps;
   /** Runs executing in this process, to cancel them without waiting for the poll. */
   readonly #local = new Map<number, AbortController>();
+  /** Runs starting or finishing together share one statement (see Batcher). */
+  readonly #claims: Batcher<number, RunRow | undefined>;
+  readonly #completions: Batcher<{ id: number; outcome: RunOutcome }, boolean>;
 
   constructor(deps: RunExecutorDeps) {
     this.#deps = deps;
+    this.#claims = new Batcher(async (ids) => {
+      const claimed = new Map((await deps.runs.claimMany(ids)).map((run) => [run.id, run]));
+      // A run asked for twice in one batch is claimed once: only the first asker gets it.
+      return ids.map((id) => {
+        const run = claimed.get(id);
+        claimed.delete(id);
+        return run;
+      });
+    });
+    this.#completions = new Batcher(async (items) => {
+      const done = await deps.runs.completeMany(items);
+      return items.map((item) => done.has(item.id));
+    });
   }
 
   /** Cancels run `id` if this process executes it; true when it did. */
@@ -52,7 +69,7 @@ export class RunExecutor {
    */
   async execute(runId: number, shutdown: AbortSignal): Promise<void> {
     const { runs, events, logger } = this.#deps;
-    const run = await runs.claim(runId);
+    const run = await this.#claims.add(runId);
     if (!run) return;
     const log = logger.child({ run_id: runId });
     events.publish(runId, { type: "status", status: "running" });
@@ -84,7 +101,7 @@ export class RunExecutor {
         await runs.end(runId, "failed", "interrupted", "the server shut down during the run", outcome);
         events.publish(runId, { type: "finished", status: "failed", reason: "interrupted" });
       } else {
-        await runs.complete(runId, outcome);
+        await this.#completions.add({ id: runId, outcome });
         events.publish(runId, { type: "finished", status: "completed", reason: null });
       }
       log.info({ status: "finished", jobs: result.counts.total, passed: outcome.passed }, "run finished");

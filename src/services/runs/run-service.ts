@@ -1,13 +1,14 @@
 import type { JobQueue } from "../../queue/index.js";
 import type { AutomationsRepo } from "../../store/automations-repo.js";
-import type { RunRow, RunsRepo } from "../../store/runs-repo.js";
-import type { ScenariosRepo } from "../../store/scenarios-repo.js";
+import { Batcher } from "../../store/batcher.js";
+import type { NewRun, RunRow, RunsRepo } from "../../store/runs-repo.js";
+import type { ScenariosRepo, ScenarioWithAutomation } from "../../store/scenarios-repo.js";
 import type { RunEvents } from "./run-events.js";
 import type { RunExecutor } from "./run-executor.js";
 import type { RunSpecSnapshot } from "./run-spec-snapshot.js";
 
 /** Why a trigger or cancel could not be done, as values (the API maps them to statuses). */
-export type TriggerResult = { run: RunRow } | { problem: "no_scenario" | "no_automation" };
+export type TriggerResult = { run: RunRow } | { problem: "no_scenario" };
 export type CancelResult = { run: RunRow } | { problem: "no_run" | "finished"; run?: RunRow };
 
 export interface RunServiceDeps {
@@ -18,21 +19,48 @@ export interface RunServiceDeps {
   executor: RunExecutor;
   events: RunEvents;
   environment: Record<string, unknown>;
+  /** Trigger writes in flight at once (1 on PGlite, which runs one statement at a time). */
+  triggerWriters?: number;
 }
+
+type RunSource = "trigger" | "schedule";
 
 /** Triggers, cancels and recovers runs; execution itself is the queue's and the executor's. */
 export class RunService {
   readonly #d: RunServiceDeps;
+  readonly #triggers: Batcher<{ scenarioId: number; source: RunSource }, TriggerResult>;
 
   constructor(deps: RunServiceDeps) {
     this.#d = deps;
+    this.#triggers = new Batcher((requests) => this.#triggerMany(requests), {
+      maxInFlight: deps.triggerWriters ?? 1,
+    });
   }
 
-  /** Records a pending run of scenario `scenarioId` (a snapshot of what to execute) and queues it. */
-  async trigger(scenarioId: number, source: "trigger" | "schedule" = "trigger"): Promise<TriggerResult> {
-    const found = await this.#d.scenarios.getWithAutomation(scenarioId);
-    if (!found) return { problem: "no_scenario" };
-    const { scenario, automation } = found;
+  /**
+   * Records a pending run of scenario `scenarioId` (a snapshot of what to execute) and queues
+   * it. Triggers that arrive together are stored together: two statements per batch, not per run.
+   */
+  trigger(scenarioId: number, source: RunSource = "trigger"): Promise<TriggerResult> {
+    return this.#triggers.add({ scenarioId, source });
+  }
+
+  async #triggerMany(requests: { scenarioId: number; source: RunSource }[]): Promise<TriggerResult[]> {
+    const found = await this.#d.scenarios.getWithAutomation(requests.map((r) => r.scenarioId));
+    const stored = requests.filter((r) => found.has(r.scenarioId));
+    const rows = await this.#d.runs.createMany(
+      stored.map((r) => this.#pendingRun(found.get(r.scenarioId)!, r.source)),
+    );
+    // The runs are stored as pending before they are queued: if the process dies now, recovery
+    // queues them again.
+    for (const run of rows) await this.#d.queue.enqueue(run.id);
+    let next = 0;
+    return requests.map((r) =>
+      found.has(r.scenarioId) ? { run: rows[next++]! } : { problem: "no_scenario" },
+    );
+  }
+
+  #pendingRun({ scenario, automation }: ScenarioWithAutomation, source: RunSource): NewRun {
     const spec: RunSpecSnapshot = {
       automation: {
         id: automation.id,
@@ -46,7 +74,7 @@ export class RunService {
       cost: scenario.cost,
       assertion: scenario.assertion ?? null,
     };
-    const run = await this.#d.runs.create({
+    return {
       scenarioId: scenario.id,
       automationId: automation.id,
       scenarioName: scenario.name,
@@ -54,11 +82,7 @@ export class RunService {
       source,
       spec,
       environment: this.#d.environment,
-    });
-    // The run is stored as pending before it is queued: if the process dies now, recovery
-    // queues it again.
-    await this.#d.queue.enqueue(run.id);
-    return { run };
+    };
   }
 
   /** Cancels a pending run at once; asks a running one to stop (it records what it measured). */
