@@ -1,13 +1,18 @@
 import { z } from "zod";
 
-/** A positive integer id in a path (`/automations/:id`): "12" → 12. */
-export const idParams = z.strictObject({
-  id: z.coerce
-    .number({ error: "must be a positive integer id" })
-    .int({ error: "must be a positive integer id" })
-    .min(1, { error: "must be a positive integer id" })
-    .max(Number.MAX_SAFE_INTEGER, { error: "must be a positive integer id" }),
-});
+/**
+ * A positive integer id in a path or query (`/automations/12`, `?scenario_id=12`): decimal
+ * digits only, so that `0x10`, `1e1` or ` 12` are refused rather than read as another id.
+ */
+export const decimalId = (error = "must be a positive integer id") =>
+  z
+    .string({ error })
+    .regex(/^[1-9][0-9]{0,15}$/, { error })
+    .transform(Number)
+    .pipe(z.number().max(Number.MAX_SAFE_INTEGER, { error }));
+
+/** `/resource/:id`: "12" → 12. */
+export const idParams = z.strictObject({ id: decimalId() });
 
 export const name = z
   .string({ error: "must be a string" })

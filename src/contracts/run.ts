@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { RUN_SORTS } from "../store/runs-repo.js";
 import { RUN_STATUSES } from "../store/schema.js";
-import { timestamp } from "./common.js";
+import { decimalId, timestamp } from "./common.js";
 
 export const runView = z.object({
   id: z.number(),
@@ -50,8 +50,8 @@ const date = z
   .transform((text) => new Date(text));
 
 export const runListQuery = z.strictObject({
-  scenario_id: z.coerce.number().int().min(1).optional(),
-  automation_id: z.coerce.number().int().min(1).optional(),
+  scenario_id: decimalId("must be a scenario id").optional(),
+  automation_id: decimalId("must be an automation id").optional(),
   status: z
     .string()
     .transform((text) => text.split(","))

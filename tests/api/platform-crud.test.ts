@@ -198,7 +198,7 @@ describe("unknown and malformed ids", () => {
     expect(error.message).toContain("999");
   });
 
-  it.each(["abc", "0", "-1", "1.5", "99999999999999999999"])(
+  it.each(["abc", "0", "-1", "1.5", "99999999999999999999", "0x10", "1e1", "012", "%2012"])(
     "answers 400 naming id to the id %j on every route that takes one",
     async (id) => {
       const t = await platformApp();
@@ -312,7 +312,7 @@ describe("scenarios", () => {
     expectDetail(
       errorOf(await t.request("GET", `${SCENARIOS}?automation_id=abc`), 400),
       "automation_id",
-      "invalid_type",
+      "invalid_format",
     );
     expectDetail(errorOf(await t.request("GET", `${SCENARIOS}?colour=red`), 400), "colour", "unknown_field");
   });

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { errorBody, idParams } from "../../../contracts/common.js";
+import { decimalId, errorBody, idParams } from "../../../contracts/common.js";
 import { runListQuery, runListView, runView, triggerBody } from "../../../contracts/run.js";
 import { type ComparableRun, compareRuns } from "../../../engine/index.js";
 import { dashboardKpis } from "../../../services/runs/kpis.js";
@@ -219,7 +219,7 @@ export const runsRoutes: FastifyPluginAsyncZod<RunsRoutesOptions> = async (
           "Compare a run with a baseline run (default: its scenario's pinned baseline), metric by metric",
         params: idParams,
         querystring: z.strictObject({
-          baseline: z.coerce.number({ error: "must be a run id" }).int().min(1).optional(),
+          baseline: decimalId("must be a run id").optional(),
           alpha: z.coerce.number().gt(0).lt(1).default(0.05),
           min_effect: z.coerce.number().min(0).max(10).default(0.05),
         }),

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { compileAssertion } from "../../../automations/tinyfish/index.js";
 import { automationInput, automationTemplateInputs } from "../../../contracts/automation.js";
-import { errorBody, idParams } from "../../../contracts/common.js";
+import { decimalId, errorBody, idParams } from "../../../contracts/common.js";
 import { type ScenarioInput, scenarioInputSchema, scenarioView } from "../../../contracts/scenario.js";
 import type { FieldError, SpecLimits } from "../../../engine/index.js";
 import type { AutomationsRepo } from "../../../store/automations-repo.js";
@@ -102,7 +102,7 @@ export const scenariosRoutes: FastifyPluginAsyncZod<ScenariosRoutesOptions> = as
         tags,
         summary: "List scenarios",
         querystring: z.strictObject({
-          automation_id: z.coerce.number().int().min(1).optional(),
+          automation_id: decimalId("must be an automation id").optional(),
           tag: z.string().max(100).optional(),
         }),
         response: { 200: z.object({ items: z.array(scenarioView) }) },
