@@ -1,9 +1,11 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { type Config, ConfigError, loadConfig } from "../config/config.js";
+import { QueueUnavailableError } from "../queue/bullmq-queue.js";
 import { VERSION } from "../server/version.js";
 import { migrateCommand } from "./commands/migrate.js";
 import { type CommandIo, runCommand } from "./commands/run.js";
 import { serveCommand } from "./commands/serve.js";
+import { workerCommand } from "./commands/worker.js";
 import { EXIT, UsageError } from "./exit-codes.js";
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
@@ -38,13 +40,32 @@ export async function execute(
     .description("run the API, /metrics and the dashboard (default http://127.0.0.1:5000)")
     .option("-p, --port <port>", "port to listen on (env PORT, default 5000)", port)
     .option("--host <host>", "address to bind (env HOST, default 127.0.0.1)")
-    .action(async (options: { port?: string; host?: string }) => {
+    .option("--no-worker", "with REDIS_URL: only queue runs, leave executing them to `aurea worker`")
+    .action(async (options: { port?: string; host?: string; worker: boolean }) => {
       const config = configFrom({
         ...env,
         ...(options.port ? { PORT: options.port } : {}),
         ...(options.host ? { HOST: options.host } : {}),
       });
-      exitCode = await serveCommand(config);
+      if (!options.worker && !config.queue.redisUrl)
+        throw new UsageError(
+          "--no-worker needs REDIS_URL: without a shared queue nothing else would execute runs",
+        );
+      exitCode = await serveCommand(config, { worker: options.worker });
+    });
+
+  program
+    .command("worker")
+    .description("execute queued runs from Redis (REDIS_URL) against PostgreSQL (DATABASE_URL)")
+    .action(async () => {
+      const config = configFrom(env);
+      if (!config.queue.redisUrl)
+        throw new UsageError("aurea worker needs REDIS_URL (the queue it takes runs from)");
+      if (!config.store.databaseUrl)
+        throw new UsageError(
+          "aurea worker needs DATABASE_URL (a PostgreSQL shared with the API): the embedded PGlite store belongs to one process",
+        );
+      exitCode = await workerCommand(config);
     });
 
   program
@@ -154,6 +175,10 @@ function reportError(error: unknown, io: CommandIo): number {
   if (error instanceof UsageError) {
     io.stderr.write(`aurea: ${error.message}\n`);
     return EXIT.USAGE;
+  }
+  if (error instanceof QueueUnavailableError) {
+    io.stderr.write(`aurea: ${error.message}\n`);
+    return EXIT.ERROR;
   }
   const listen = error as NodeJS.ErrnoException;
   if (listen.code === "EADDRINUSE" || listen.code === "EACCES" || listen.code === "EADDRNOTAVAIL") {

@@ -21,6 +21,18 @@ const environment = z.object({
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
     .optional(),
   AUREA_DB_POOL_SIZE: integer(1, 1000).default(10),
+  REDIS_URL: z
+    .string()
+    .refine(
+      (text) => /^rediss?:\/\/[^/]/.test(text) && URL.canParse(text),
+      "must be a redis:// or rediss:// URL",
+    )
+    .optional(),
+  AUREA_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{1,64}$/, "must be 1–64 letters, digits, ':', '_' or '-'")
+    .default("aurea"),
+  AUREA_RUN_LEASE_SECONDS: integer(1, 3600).default(30),
   AUREA_RUN_CONCURRENCY: integer(1, 1000).default(4),
   AUREA_SHUTDOWN_GRACE_SECONDS: integer(0, 3600).default(10),
   AUREA_ALLOW_HOSTS: z
@@ -66,9 +78,17 @@ export interface Config {
     databaseUrl: string | undefined;
     poolSize: number;
   };
+  queue: {
+    /** BullMQ on this Redis when set; otherwise the in-process queue. */
+    redisUrl: string | undefined;
+    /** Redis key prefix of the queue (processes sharing it share the queue). */
+    prefix: string;
+  };
   runs: {
     /** Runs executing at once in this process. */
     concurrency: number;
+    /** A running run whose executor has not renewed its lease for this long is recovered. */
+    leaseMs: number;
     /** On shutdown, how long running runs may finish before they are recorded as interrupted. */
     shutdownGraceMs: number;
   };
@@ -110,7 +130,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
     store: { dataDir: e.AUREA_DATA_DIR, databaseUrl: e.DATABASE_URL, poolSize: e.AUREA_DB_POOL_SIZE },
-    runs: { concurrency: e.AUREA_RUN_CONCURRENCY, shutdownGraceMs: e.AUREA_SHUTDOWN_GRACE_SECONDS * 1000 },
+    queue: { redisUrl: e.REDIS_URL, prefix: e.AUREA_QUEUE_PREFIX },
+    runs: {
+      concurrency: e.AUREA_RUN_CONCURRENCY,
+      leaseMs: e.AUREA_RUN_LEASE_SECONDS * 1000,
+      shutdownGraceMs: e.AUREA_SHUTDOWN_GRACE_SECONDS * 1000,
+    },
     outbound: { allowHosts: e.AUREA_ALLOW_HOSTS, tinyfishBaseUrl: e.TINYFISH_BASE_URL },
     secretKey: e.AUREA_SECRET_KEY,
     // Only variables an automation names explicitly are read, and only when a run needs them.

@@ -1,24 +1,41 @@
 /** Executes one run; `signal` aborts when the queue shuts down past its grace period. */
 export type RunHandler = (runId: number, signal: AbortSignal) => Promise<void>;
 
+/** A run to execute: its id and the attempts it had when queued (which names the queue job). */
+export interface QueuedRun {
+  runId: number;
+  attempt: number;
+}
+
+/** How many jobs are in each state, and how many workers take them. */
+export interface QueueCounts {
+  waiting: number;
+  active: number;
+  delayed: number;
+  completed: number;
+  failed: number;
+  workers: number;
+}
+
 /**
  * Where triggered runs wait for an executor. The store is the source of truth (a run is
- * `pending` there before it is enqueued), so a queue that loses its contents in a crash loses
- * no run: recovery enqueues every pending run again, and executing one twice is harmless
- * because an executor must first claim it (pending → running) in the store.
+ * `pending` there before it is enqueued), so a queue that loses its contents loses no run: the
+ * run supervisor enqueues pending runs again, and executing one twice is harmless because an
+ * executor must first claim it (pending → running) in the store.
  */
 export interface JobQueue {
-  /** Adds a run; resolves once it is accepted (not when it ran). */
-  enqueue(runId: number): Promise<void>;
-  /** Starts executing queued runs with `handler`. */
+  readonly kind: "in-process" | "bullmq";
+  /** Adds runs; resolves once they are accepted (not when they ran). Adding a queued run again is a no-op. */
+  enqueue(runs: readonly QueuedRun[]): Promise<void>;
+  /** Starts executing queued runs with `handler` in this process. */
   start(handler: RunHandler): void;
-  /** Runs executing now. */
-  readonly active: number;
-  /** Runs waiting. */
-  readonly waiting: number;
+  /** Job counts (for metrics and the API). */
+  counts(): Promise<QueueCounts>;
+  /** Throws when the queue's backend does not answer (readiness). */
+  ping(): Promise<void>;
   /**
    * Stops taking runs, lets running ones finish for `graceMs`, then aborts them and waits
-   * for their handlers to record the interruption.
+   * for their handlers to record the interruption; closes connections.
    */
   close(graceMs: number): Promise<void>;
 }

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { Config } from "../config/config.js";
 import { ENGINE_LIMITS, type RunResult, type SpecLimits, type WorkloadSpec } from "../engine/index.js";
 import { checkUrl, createAddressPolicy, guardedLookup, resolveGuarded } from "../net/ssrf/index.js";
+import { BullMqQueue } from "../queue/bullmq-queue.js";
 import { InProcessQueue, type JobQueue } from "../queue/index.js";
 import { AutomationJobs } from "../services/runs/automation-job.js";
 import { runEnvironment } from "../services/runs/environment.js";
@@ -11,6 +12,7 @@ import { RollupAggregator } from "../services/runs/rollup-aggregator.js";
 import { RunEvents } from "../services/runs/run-events.js";
 import { RunExecutor, runOutcome } from "../services/runs/run-executor.js";
 import { RunService } from "../services/runs/run-service.js";
+import { RunSupervisor } from "../services/runs/run-supervisor.js";
 import { SecretBox } from "../services/secrets/secret-box.js";
 import { SecretService } from "../services/secrets/secret-service.js";
 import { AutomationsRepo } from "../store/automations-repo.js";
@@ -46,7 +48,12 @@ export interface PlatformOptions {
   logger: Logger;
   /** An already open store (tests); otherwise one is opened from the configuration. */
   store?: Store;
+  /** Execute runs in this process (default); false: only queue them (`aurea serve --no-worker`). */
+  worker?: boolean;
 }
+
+/** A run pending this long is queued again, in case the queue lost it. */
+const SWEEP_AFTER_MS = 5000;
 
 /** Opens the store, applies migrations, recovers interrupted runs and starts executing. */
 export async function openPlatform({
@@ -54,6 +61,7 @@ export async function openPlatform({
   telemetry,
   logger,
   store: given,
+  worker = true,
 }: PlatformOptions): Promise<Platform> {
   const store =
     given ??
@@ -77,10 +85,22 @@ export async function openPlatform({
     const secrets = new SecretService(store.db, new SecretBox(await secretKey(config)), config.secretEnv);
     const policy = createAddressPolicy({ allow: [...config.outbound.allowHosts] });
     const events = new RunEvents();
+    const onError = (runId: number, error: unknown) =>
+      logger.error({ run_id: runId, err: error }, "run execution failed");
+    const queue: JobQueue = config.queue.redisUrl
+      ? await BullMqQueue.open({
+          url: config.queue.redisUrl,
+          prefix: config.queue.prefix,
+          concurrency: config.runs.concurrency,
+          logger,
+          metrics: telemetry.queue,
+        })
+      : new InProcessQueue({ concurrency: config.runs.concurrency, metrics: telemetry.queue, onError });
+    telemetry.queue.watch(queue);
     const environment = runEnvironment({
       aurea_version: VERSION,
       store: store.driver,
-      queue: "in-process",
+      queue: queue.kind,
     });
     const executor = new RunExecutor({
       runs,
@@ -98,10 +118,6 @@ export async function openPlatform({
         tinyfishBaseUrl: config.outbound.tinyfishBaseUrl,
       }),
     });
-    const queue = new InProcessQueue({
-      concurrency: config.runs.concurrency,
-      onError: (runId, error) => logger.error({ run_id: runId, err: error }, "run execution failed"),
-    });
     const service = new RunService({
       runs,
       scenarios,
@@ -110,13 +126,21 @@ export async function openPlatform({
       executor,
       events,
       environment,
+      logger,
       // PGlite runs one statement at a time; PostgreSQL overlaps a few batches on the pool.
       triggerWriters: store.driver === "pglite" ? 1 : Math.max(1, Math.floor(config.store.poolSize / 4)),
     });
-    const recovered = await service.recover();
+    // The embedded queue makes this process the only executor: whatever was running is orphaned.
+    const recovered = await service.recover({ exclusive: queue.kind === "in-process" });
     if (recovered.failed + recovered.requeued + recovered.cancelled + recovered.queued > 0)
       logger.info(recovered, "runs recovered");
-    queue.start((runId, signal) => executor.execute(runId, signal));
+    if (worker) queue.start((runId, signal) => executor.execute(runId, signal));
+    const supervisor = new RunSupervisor(service, logger, {
+      leaseMs: config.runs.leaseMs,
+      sweepAfterMs: SWEEP_AFTER_MS,
+      intervalMs: Math.min(5000, Math.max(250, config.runs.leaseMs / 3)),
+    });
+    supervisor.start();
     const rollups = new RollupAggregator(store.db, logger);
     rollups.start();
     return {
@@ -139,6 +163,7 @@ export async function openPlatform({
         );
       },
       close: async (graceMs) => {
+        await supervisor.stop();
         await queue.close(graceMs);
         await rollups.stop();
         if (!given) await store.close();

@@ -9,21 +9,20 @@ import { createTelemetry } from "../telemetry/registry.js";
 import { openPlatform, type Platform } from "./platform.js";
 import { VERSION } from "./version.js";
 
-/** Readiness of the store: a query answers within a second. */
-function databaseCheck(platform: Platform): ReadinessCheck {
+/** Ready when `ping` answers within a second; `about` is reported either way. */
+function pingCheck(ping: () => Promise<void>, about: Record<string, string>): ReadinessCheck {
   return async () => {
-    const timeout = new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error("timeout")), 1000).unref(),
-    );
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("timeout")), 1000);
+    });
     try {
-      await Promise.race([platform.store.ping(), timeout]);
-      return { status: "up", driver: platform.store.driver };
+      await Promise.race([ping(), timeout]);
+      return { status: "up", ...about };
     } catch (error) {
-      return {
-        status: "down",
-        driver: platform.store.driver,
-        error: error instanceof Error ? error.message : String(error),
-      };
+      return { status: "down", ...about, error: error instanceof Error ? error.message : String(error) };
+    } finally {
+      clearTimeout(timer);
     }
   };
 }
@@ -39,11 +38,14 @@ export interface RunningServer {
 /** Wires the embedded defaults together (PGlite, in-process queue unless configured otherwise) and listens. */
 export async function startServer(
   config: Readonly<Config>,
-  logger: Logger = createLogger({ level: config.logLevel }),
+  {
+    logger = createLogger({ level: config.logLevel }),
+    worker = true,
+  }: { logger?: Logger; worker?: boolean } = {},
 ): Promise<RunningServer> {
   const telemetry = createTelemetry({ version: VERSION });
   const benchmarks = new BenchmarkService({ metrics: telemetry.benchmark });
-  const platform = await openPlatform({ config, telemetry, logger });
+  const platform = await openPlatform({ config, telemetry, logger, worker });
   const eventLoop = eventLoopCheck();
   let shuttingDown = false;
   let app: FastifyInstance;
@@ -55,7 +57,12 @@ export async function startServer(
       benchmarks,
       platform,
       version: VERSION,
-      readiness: { event_loop: eventLoop.check, database: databaseCheck(platform) },
+      readiness: {
+        event_loop: eventLoop.check,
+        database: pingCheck(() => platform.store.ping(), { driver: platform.store.driver }),
+        // Redis (the embedded queue is always up).
+        queue: pingCheck(() => platform.queue.ping(), { kind: platform.queue.kind }),
+      },
       isShuttingDown: () => shuttingDown,
     });
     await app.listen({ port: config.port, host: config.host });

@@ -168,19 +168,24 @@ export class RunsRepo {
     return this.#prepared.claim.execute({ ids: [...ids] });
   }
 
-  /** running → completed with its measurements; false when it was not running any more. */
-  async complete(id: number, outcome: RunOutcome): Promise<boolean> {
-    return (await this.completeMany([{ id, outcome }])).has(id);
+  /**
+   * running → completed with its measurements, by the executor of attempt `attempt` (the
+   * attempt count its claim answered); false when the run is no longer that attempt's.
+   */
+  async complete(id: number, attempt: number, outcome: RunOutcome): Promise<boolean> {
+    return (await this.completeMany([{ id, attempt, outcome }])).has(id);
   }
 
   /**
    * Completes running runs with their measurements in one statement (the rows travel as one
    * JSON parameter); answers the ids that were still running and so were completed.
    */
-  async completeMany(items: readonly { id: number; outcome: RunOutcome }[]): Promise<Set<number>> {
+  async completeMany(
+    items: readonly { id: number; attempt: number; outcome: RunOutcome }[],
+  ): Promise<Set<number>> {
     if (items.length === 0) return new Set();
-    const rows = items.map(({ id, outcome }) => {
-      const row: Record<string, unknown> = { id };
+    const rows = items.map(({ id, attempt, outcome }) => {
+      const row: Record<string, unknown> = { id, attempt };
       for (const [key, column] of OUTCOME_FIELDS)
         row[column.name] = column.mapToDriverValue(outcome[key] ?? null);
       return row;
@@ -188,29 +193,45 @@ export class RunsRepo {
     const done = await this.#db
       .update(runs)
       .set({ ...COMPLETE_SET, status: "completed", finishedAt: sql`now()` })
-      .from(sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(id bigint, ${RECORD_COLUMNS})`)
-      .where(and(eq(runs.id, sql`v.id`), eq(runs.status, "running")))
+      .from(
+        sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(id bigint, attempt integer, ${RECORD_COLUMNS})`,
+      )
+      .where(and(eq(runs.id, sql`v.id`), eq(runs.status, "running"), eq(runs.attempts, sql`v.attempt`)))
       .returning({ id: runs.id });
     return new Set(done.map((r) => r.id));
   }
 
-  /** Ends a pending or running run as failed or cancelled, keeping what was measured. */
+  /**
+   * Ends a pending or running run as failed or cancelled, keeping what was measured. With
+   * `attempt`, only the executor of that attempt can end it (a fence: an executor whose run was
+   * taken over after it lost its lease must not overwrite the new attempt's outcome).
+   */
   async end(
     id: number,
     status: "failed" | "cancelled",
     reason: string,
-    error: string | null = null,
-    outcome: Partial<RunOutcome> = {},
+    {
+      error = null,
+      outcome = {},
+      attempt,
+    }: { error?: string | null; outcome?: Partial<RunOutcome>; attempt?: number } = {},
   ): Promise<boolean> {
     const done = await this.#db
       .update(runs)
       .set({ ...outcome, status, reason, error, passed: false, finishedAt: sql`now()` })
-      .where(and(eq(runs.id, id), inArray(runs.status, ["pending", "running"])))
+      .where(
+        and(
+          eq(runs.id, id),
+          attempt === undefined
+            ? inArray(runs.status, ["pending", "running"])
+            : and(eq(runs.status, "running"), eq(runs.attempts, attempt)),
+        ),
+      )
       .returning({ id: runs.id });
     return done.length > 0;
   }
 
-  /** Marks a running run for cancellation (its executor polls this flag). */
+  /** Marks a running run for cancellation (its executor sees it at its next heartbeat). */
   async requestCancel(id: number): Promise<void> {
     await this.#db
       .update(runs)
@@ -218,47 +239,87 @@ export class RunsRepo {
       .where(and(eq(runs.id, id), eq(runs.status, "running")));
   }
 
-  async cancelRequested(id: number): Promise<boolean> {
-    const [row] = await this.#db.select({ cancel: runs.cancelRequested }).from(runs).where(eq(runs.id, id));
-    return row?.cancel ?? false;
+  /**
+   * Renews the lease of attempt `attempt` of a running run. Answers whether a cancellation was
+   * requested, or undefined when the run is no longer this attempt's (finished, or reaped).
+   */
+  async heartbeat(id: number, attempt: number): Promise<{ cancelRequested: boolean } | undefined> {
+    const [row] = await this.#db
+      .update(runs)
+      .set({ heartbeatAt: sql`now()` })
+      .where(and(eq(runs.id, id), eq(runs.status, "running"), eq(runs.attempts, attempt)))
+      .returning({ cancelRequested: runs.cancelRequested });
+    return row;
   }
 
-  /** Ids of runs waiting to execute, oldest first. */
-  async pendingIds(): Promise<number[]> {
-    const rows = await this.#db
-      .select({ id: runs.id })
+  /** Runs waiting to execute, oldest first (optionally only those waiting longer than `olderThanMs`). */
+  async pending({
+    olderThanMs,
+    limit,
+  }: {
+    olderThanMs?: number;
+    limit?: number;
+  } = {}): Promise<{ id: number; attempts: number }[]> {
+    const query = this.#db
+      .select({ id: runs.id, attempts: runs.attempts })
       .from(runs)
-      .where(eq(runs.status, "pending"))
+      .where(
+        and(
+          eq(runs.status, "pending"),
+          olderThanMs === undefined
+            ? undefined
+            : lt(runs.createdAt, sql`now() - make_interval(secs => ${olderThanMs / 1000})`),
+        ),
+      )
       .orderBy(asc(runs.id));
-    return rows.map((r) => r.id);
+    return limit === undefined ? query : query.limit(limit);
   }
 
   /**
-   * After a crash: runs left `running` had no executor any more. Those whose scenario says
-   * `rerun` go back to `pending`; the others fail with reason `interrupted`, and those whose
-   * cancellation was requested end cancelled. Returns how many of each.
+   * Runs whose executor is gone: all running runs (at start, when this process was the only
+   * executor), or with `staleForMs` those whose heartbeat is older than that (a killed worker).
+   * A requested cancellation is honoured; runs whose scenario says `rerun` go back to pending
+   * while they have had fewer than `maxAttempts` attempts; the others fail as `interrupted`.
+   * Answers the runs requeued (to be queued again) and how many were failed and cancelled.
    */
-  async recoverInterrupted(): Promise<{ requeued: number; failed: number; cancelled: number }> {
+  async recoverInterrupted({
+    staleForMs,
+    maxAttempts = 3,
+  }: {
+    staleForMs?: number;
+    maxAttempts?: number;
+  } = {}): Promise<{
+    requeued: { id: number; attempts: number }[];
+    failed: number;
+    cancelled: number;
+  }> {
+    const orphaned = and(
+      eq(runs.status, "running"),
+      staleForMs === undefined
+        ? undefined
+        : sql`coalesce(${runs.heartbeatAt}, ${runs.startedAt}) < now() - make_interval(secs => ${staleForMs / 1000})`,
+    );
     return this.#db.transaction(async (tx) => {
-      // A cancellation asked for before the crash is honoured, not re-run.
+      // A cancellation asked for before the executor died is honoured, not re-run.
       const cancelled = await tx
         .update(runs)
         .set({ status: "cancelled", reason: "cancelled", passed: false, finishedAt: sql`now()` })
-        .where(and(eq(runs.status, "running"), eq(runs.cancelRequested, true)))
+        .where(and(orphaned, eq(runs.cancelRequested, true)))
         .returning({ id: runs.id });
       const requeued = await tx
         .update(runs)
-        .set({ status: "pending", startedAt: null, cancelRequested: false })
+        .set({ status: "pending", startedAt: null, heartbeatAt: null, cancelRequested: false })
         .where(
           and(
-            eq(runs.status, "running"),
+            orphaned,
+            lt(runs.attempts, maxAttempts),
             inArray(
               runs.scenarioId,
               tx.select({ id: scenarios.id }).from(scenarios).where(eq(scenarios.onInterrupt, "rerun")),
             ),
           ),
         )
-        .returning({ id: runs.id });
+        .returning({ id: runs.id, attempts: runs.attempts });
       const failed = await tx
         .update(runs)
         .set({
@@ -268,9 +329,9 @@ export class RunsRepo {
           passed: false,
           finishedAt: sql`now()`,
         })
-        .where(eq(runs.status, "running"))
+        .where(orphaned)
         .returning({ id: runs.id });
-      return { requeued: requeued.length, failed: failed.length, cancelled: cancelled.length };
+      return { requeued, failed: failed.length, cancelled: cancelled.length };
     });
   }
 }
@@ -308,7 +369,12 @@ function prepare(db: Database) {
   return {
     claim: db
       .update(runs)
-      .set({ status: "running", startedAt: sql`now()`, attempts: sql`${runs.attempts} + 1` })
+      .set({
+        status: "running",
+        startedAt: sql`now()`,
+        heartbeatAt: sql`now()`,
+        attempts: sql`${runs.attempts} + 1`,
+      })
       .where(and(sql`${runs.id} = any(${sql.placeholder("ids")}::bigint[])`, eq(runs.status, "pending")))
       .returning()
       .prepare("aurea_run_claim"),

@@ -85,6 +85,11 @@ export const runs = pgTable(
     error: text("error"),
     attempts: integer("attempts").notNull().default(0),
     cancelRequested: boolean("cancel_requested").notNull().default(false),
+    /**
+     * Renewed by the executor of a running run every half second: a run whose heartbeat is older
+     * than the lease lost its executor (a killed worker) and is re-run or failed as interrupted.
+     */
+    heartbeatAt: timestamp("heartbeat_at", { withTimezone: true, mode: "date" }),
     /** The workload spec as executed (engine format). */
     spec: jsonb("spec").$type<Record<string, unknown>>().notNull(),
     createdAt: createdAt(),
@@ -120,6 +125,7 @@ export const runs = pgTable(
     index("runs_created_idx").on(t.createdAt, t.id),
     index("runs_scenario_created_idx").on(t.scenarioId, t.createdAt, t.id),
     index("runs_status_idx").on(t.status),
+    index("runs_running_heartbeat_idx").on(t.heartbeatAt).where(sql`${t.status} = 'running'`),
     index("runs_finished_idx").on(t.finishedAt),
     index("runs_unrolled_idx")
       .on(t.id)

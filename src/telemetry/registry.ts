@@ -1,11 +1,13 @@
 import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import { BenchmarkMetrics } from "./benchmark-metrics.js";
 import { HttpMetrics } from "./http-metrics.js";
+import { QueueMetrics } from "./queue-metrics.js";
 
 export interface Telemetry {
   registry: Registry;
   benchmark: BenchmarkMetrics;
   http: HttpMetrics;
+  queue: QueueMetrics;
 }
 
 /** One registry per process, holding Aurea's metrics and Node.js process metrics. */
@@ -24,5 +26,10 @@ export function createTelemetry({
     labelNames: ["version", "node_version"],
     registers: [registry],
   }).set({ version, node_version: process.version }, 1);
-  return { registry, benchmark: new BenchmarkMetrics(registry), http: new HttpMetrics(registry) };
+  return {
+    registry,
+    benchmark: new BenchmarkMetrics(registry),
+    http: new HttpMetrics(registry),
+    queue: new QueueMetrics(registry),
+  };
 }

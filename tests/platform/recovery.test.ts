@@ -155,7 +155,7 @@ describe.each(DRIVERS)("recovery on %s", (driver) => {
     const queued = await first.service.trigger(short.id);
     if (!("run" in longRun) || !("run" in queued)) throw new Error("trigger refused");
     await waitUntilRunning(longRun.run.id);
-    expect(first.queue.waiting).toBe(1);
+    expect((await first.queue.counts()).waiting).toBe(1);
 
     await first.close(100);
     expect(await seed.runs.get(longRun.run.id)).toMatchObject({ status: "failed", reason: "interrupted" });
@@ -261,14 +261,19 @@ describe.each(DRIVERS)("recovery on %s", (driver) => {
       const automation = await seed.automation("sleepy", 5);
       const scenario = await seed.scenario(automation, "s");
       const run = await seed.run(scenario, automation);
-      await Promise.all([platform.queue.enqueue(run.id), platform.queue.enqueue(run.id)]);
-      await platform.queue.enqueue(run.id);
+      const again = [{ runId: run.id, attempt: 0 }];
+      await Promise.all([platform.queue.enqueue(again), platform.queue.enqueue(again)]);
+      await platform.queue.enqueue(again);
       const [done] = await settle([run.id]);
       expect(done).toMatchObject({ status: "completed", attempts: 1, totalJobs: 5 });
 
-      await platform.queue.enqueue(run.id);
-      for (let i = 0; i < 200 && platform.queue.active + platform.queue.waiting > 0; i++) await sleep(10);
-      expect(platform.queue.active + platform.queue.waiting).toBe(0);
+      await platform.queue.enqueue(again);
+      const busy = async () => {
+        const counts = await platform.queue.counts();
+        return counts.active + counts.waiting;
+      };
+      for (let i = 0; i < 200 && (await busy()) > 0; i++) await sleep(10);
+      expect(await busy()).toBe(0);
       expect(await seed.runs.get(run.id)).toEqual(done);
     });
   });

@@ -173,7 +173,7 @@ describe.each(DRIVERS)("KPIs from rollups on %s", (driver) => {
     await repo.claim(fresh.id);
     const h = latencyHistogram();
     h.recordValue(5000);
-    await repo.complete(fresh.id, {
+    await repo.complete(fresh.id, 1, {
       totalJobs: 1,
       failedJobs: 0,
       passed: true,

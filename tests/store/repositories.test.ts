@@ -360,14 +360,14 @@ describe.each(DRIVERS)("repositories on %s", (driver) => {
 
     it("completes a running run with its measurements, and only a running one", async () => {
       const run = await seed.run(null, a);
-      expect(await seed.runs.complete(run.id, outcome())).toBe(false);
+      expect(await seed.runs.complete(run.id, 1, outcome())).toBe(false);
       expect((await seed.runs.get(run.id))!.status).toBe("pending");
       await seed.runs.claim(run.id);
-      expect(await seed.runs.complete(run.id, outcome())).toBe(true);
+      expect(await seed.runs.complete(run.id, 1, outcome())).toBe(true);
       const done = await seed.runs.get(run.id);
       expect(done).toMatchObject({ ...outcome(), status: "completed", attempts: 1 });
       expect(done!.finishedAt).toBeInstanceOf(Date);
-      expect(await seed.runs.complete(run.id, outcome({ totalJobs: 99 }))).toBe(false);
+      expect(await seed.runs.complete(run.id, 1, outcome({ totalJobs: 99 }))).toBe(false);
       expect((await seed.runs.get(run.id))!.totalJobs).toBe(10);
     });
 
@@ -403,10 +403,11 @@ describe.each(DRIVERS)("repositories on %s", (driver) => {
         responseSample: null,
       });
       const done = await seed.runs.completeMany([
-        { id: first, outcome: outcome({ totalJobs: 1 }) },
-        { id: second, outcome: odd },
-        { id: fourth, outcome: outcome() },
-        { id: created[4]!.id, outcome: outcome() },
+        { id: first, attempt: 1, outcome: outcome({ totalJobs: 1 }) },
+        { id: second, attempt: 1, outcome: odd },
+        { id: third, attempt: 2, outcome: outcome() },
+        { id: fourth, attempt: 1, outcome: outcome() },
+        { id: created[4]!.id, attempt: 0, outcome: outcome() },
       ]);
       expect([...done].sort((x, y) => x - y)).toEqual([first, second]);
       expect(await seed.runs.get(first)).toMatchObject({ status: "completed", totalJobs: 1 });
@@ -430,7 +431,9 @@ describe.each(DRIVERS)("repositories on %s", (driver) => {
       const running = await seed.run(null, a);
       await seed.runs.claim(running.id);
       const measured = { totalJobs: 4, durationS: 0.5, passed: true };
-      expect(await seed.runs.end(running.id, "failed", "error", "boom", measured)).toBe(true);
+      expect(await seed.runs.end(running.id, "failed", "error", { error: "boom", outcome: measured })).toBe(
+        true,
+      );
       const failed = await seed.runs.get(running.id);
       // `passed` is forced false whatever the outcome says: a failed run never passes.
       expect(failed).toMatchObject({
@@ -444,7 +447,7 @@ describe.each(DRIVERS)("repositories on %s", (driver) => {
 
       const completed = await seed.run(null, a);
       await seed.runs.claim(completed.id);
-      await seed.runs.complete(completed.id, outcome());
+      await seed.runs.complete(completed.id, 1, outcome());
       expect(await seed.runs.end(completed.id, "failed", "interrupted")).toBe(false);
       expect(await seed.runs.end(pending.id, "failed", "interrupted")).toBe(false);
       expect(await seed.runs.get(completed.id)).toMatchObject({
@@ -455,14 +458,26 @@ describe.each(DRIVERS)("repositories on %s", (driver) => {
       expect((await seed.runs.get(pending.id))!.status).toBe("cancelled");
     });
 
-    it("flags a running run for cancellation, and only a running one", async () => {
+    it("flags a running run for cancellation, which its executor learns at its next heartbeat", async () => {
       const run = await seed.run(null, a);
       await seed.runs.requestCancel(run.id);
-      expect(await seed.runs.cancelRequested(run.id)).toBe(false);
+      expect(await seed.runs.heartbeat(run.id, 0)).toBeUndefined();
       await seed.runs.claim(run.id);
+      expect(await seed.runs.heartbeat(run.id, 1)).toEqual({ cancelRequested: false });
       await seed.runs.requestCancel(run.id);
-      expect(await seed.runs.cancelRequested(run.id)).toBe(true);
-      expect(await seed.runs.cancelRequested(9999)).toBe(false);
+      expect(await seed.runs.heartbeat(run.id, 1)).toEqual({ cancelRequested: true });
+      expect(await seed.runs.heartbeat(9999, 1)).toBeUndefined();
+    });
+
+    it("fences a run's writes by attempt: a heartbeat, completion or end of another attempt changes nothing", async () => {
+      const run = await seed.run(null, a);
+      await seed.runs.claim(run.id);
+      expect(await seed.runs.heartbeat(run.id, 2)).toBeUndefined();
+      expect(await seed.runs.complete(run.id, 2, outcome())).toBe(false);
+      expect(await seed.runs.end(run.id, "failed", "interrupted", { attempt: 0 })).toBe(false);
+      expect(await seed.runs.get(run.id)).toMatchObject({ status: "running", attempts: 1 });
+      expect(await seed.runs.end(run.id, "cancelled", "cancelled", { attempt: 1 })).toBe(true);
+      expect(await seed.runs.get(run.id)).toMatchObject({ status: "cancelled", attempts: 1 });
     });
 
     it("lists the pending run ids oldest first", async () => {
@@ -474,7 +489,14 @@ describe.each(DRIVERS)("repositories on %s", (driver) => {
       ];
       await seed.runs.claim(r2!.id);
       await seed.runs.end(r4!.id, "cancelled", "cancelled");
-      expect(await seed.runs.pendingIds()).toEqual([r1!.id, r3!.id]);
+      expect(await seed.runs.pending()).toEqual([
+        { id: r1!.id, attempts: 0 },
+        { id: r3!.id, attempts: 0 },
+      ]);
+      expect(await seed.runs.pending({ limit: 1 })).toEqual([{ id: r1!.id, attempts: 0 }]);
+      expect(await seed.runs.pending({ olderThanMs: 60_000 })).toEqual([]);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      expect((await seed.runs.pending({ olderThanMs: 10 })).map((r) => r.id)).toEqual([r1!.id, r3!.id]);
     });
 
     it("records a run that already happened as completed, attempted once", async () => {
@@ -494,7 +516,7 @@ describe.each(DRIVERS)("repositories on %s", (driver) => {
         source: "benchmark_api",
       });
       expect(await seed.runs.get(run.id)).toMatchObject({ startedAt, finishedAt });
-      expect(await seed.runs.pendingIds()).toEqual([]);
+      expect(await seed.runs.pending()).toEqual([]);
     });
 
     it("recovers interrupted runs: rerun scenarios' go back to pending, the others fail as interrupted", async () => {
@@ -508,9 +530,13 @@ describe.each(DRIVERS)("repositories on %s", (driver) => {
       const cancelling = await seed.run(rerun, a);
       for (const run of [requeue, interrupted, orphan, done, cancelling]) await seed.runs.claim(run.id);
       await seed.runs.requestCancel(cancelling.id);
-      await seed.runs.complete(done.id, outcome());
+      await seed.runs.complete(done.id, 1, outcome());
 
-      expect(await seed.runs.recoverInterrupted()).toEqual({ requeued: 1, failed: 2, cancelled: 1 });
+      expect(await seed.runs.recoverInterrupted()).toEqual({
+        requeued: [{ id: requeue.id, attempts: 1 }],
+        failed: 2,
+        cancelled: 1,
+      });
       // A cancellation requested before the crash is honoured rather than run again.
       expect(await seed.runs.get(cancelling.id)).toMatchObject({ status: "cancelled", reason: "cancelled" });
       expect(await seed.runs.get(requeue.id)).toMatchObject({
@@ -526,8 +552,41 @@ describe.each(DRIVERS)("repositories on %s", (driver) => {
       }
       expect(await seed.runs.get(waiting.id)).toMatchObject({ status: "pending", attempts: 0 });
       expect(await seed.runs.get(done.id)).toMatchObject({ status: "completed", passed: true });
-      expect(await seed.runs.pendingIds()).toEqual([requeue.id, waiting.id]);
-      expect(await seed.runs.recoverInterrupted()).toEqual({ requeued: 0, failed: 0, cancelled: 0 });
+      expect((await seed.runs.pending()).map((r) => r.id)).toEqual([requeue.id, waiting.id]);
+      expect(await seed.runs.recoverInterrupted()).toEqual({ requeued: [], failed: 0, cancelled: 0 });
+    });
+
+    it("recovers only the running runs whose heartbeat is older than the lease, re-running each at most maxAttempts times", async () => {
+      const rerun = await seed.scenario(a, "rerun", { onInterrupt: "rerun" });
+      const alive = await seed.run(rerun, a);
+      const dead = await seed.run(rerun, a);
+      const deadAgain = await seed.run(rerun, a);
+      for (const run of [alive, dead, deadAgain]) await seed.runs.claim(run.id);
+      // deadAgain has already been re-run twice: its third loss is final.
+      for (let i = 0; i < 2; i++) {
+        await t.store.db.execute(sql`update runs set status = 'pending' where id = ${deadAgain.id}`);
+        await seed.runs.claim(deadAgain.id);
+      }
+      await t.store.db.execute(
+        sql`update runs set heartbeat_at = now() - interval '1 minute' where id in (${dead.id}, ${deadAgain.id})`,
+      );
+      await seed.runs.heartbeat(alive.id, 1);
+      expect(await seed.runs.recoverInterrupted({ staleForMs: 30_000, maxAttempts: 3 })).toEqual({
+        requeued: [{ id: dead.id, attempts: 1 }],
+        failed: 1,
+        cancelled: 0,
+      });
+      expect(await seed.runs.get(alive.id)).toMatchObject({ status: "running", attempts: 1 });
+      expect(await seed.runs.get(dead.id)).toMatchObject({ status: "pending", heartbeatAt: null });
+      expect(await seed.runs.get(deadAgain.id)).toMatchObject({
+        status: "failed",
+        reason: "interrupted",
+        attempts: 3,
+      });
+      // The re-run is a new attempt: the dead executor's late completion is refused.
+      await seed.runs.claim(dead.id);
+      expect(await seed.runs.complete(dead.id, 1, outcome())).toBe(false);
+      expect(await seed.runs.complete(dead.id, 2, outcome())).toBe(true);
     });
   });
 
@@ -714,7 +773,7 @@ describe.each(DRIVERS)("repositories on %s", (driver) => {
     async function completed(scenario: ScenarioRow | null, values: Partial<RunOutcome>, createdAt = T) {
       const run = await runAt(scenario, createdAt);
       await seed.runs.claim(run.id);
-      expect(await seed.runs.complete(run.id, outcome(values))).toBe(true);
+      expect(await seed.runs.complete(run.id, 1, outcome(values))).toBe(true);
       return run;
     }
 
@@ -748,10 +807,9 @@ describe.each(DRIVERS)("repositories on %s", (driver) => {
       });
       const r3 = await runAt(s1);
       await seed.runs.claim(r3.id);
-      await seed.runs.end(r3.id, "failed", "error", "boom", {
-        totalJobs: 3,
-        failedJobs: 3,
-        histogram: histogramOf(3, 500),
+      await seed.runs.end(r3.id, "failed", "error", {
+        error: "boom",
+        outcome: { totalJobs: 3, failedJobs: 3, histogram: histogramOf(3, 500) },
       });
       const r4 = await runAt(s1);
       await seed.runs.end(r4.id, "cancelled", "cancelled");
@@ -771,7 +829,7 @@ describe.each(DRIVERS)("repositories on %s", (driver) => {
         new Date("2024-03-15T13:05:00Z"),
       );
       // Neither a second completion nor a late end changes what was counted.
-      expect(await seed.runs.complete(r1.id, outcome())).toBe(false);
+      expect(await seed.runs.complete(r1.id, 1, outcome())).toBe(false);
       expect(await seed.runs.end(r1.id, "failed", "interrupted")).toBe(false);
       await runAt(s1); // pending: not finished, not rolled up
       // The aggregator folds them (a second pass finds nothing left to count).
@@ -854,6 +912,7 @@ describe.each(DRIVERS)("repositories on %s", (driver) => {
         created.map(({ id, jobs }) =>
           seed.runs.complete(
             id,
+            1,
             outcome({ totalJobs: jobs, failedJobs: 0, histogram: histogramOf(jobs, 1000 * jobs) }),
           ),
         ),

@@ -8,10 +8,17 @@ import { EXIT } from "../exit-codes.js";
  */
 export async function serveCommand(
   config: Readonly<Config>,
-  { graceMs = config.runs.shutdownGraceMs }: { graceMs?: number } = {},
+  { graceMs = config.runs.shutdownGraceMs, worker = true }: { graceMs?: number; worker?: boolean } = {},
 ): Promise<number> {
-  const server = await startServer(config);
-  await new Promise<void>((resolve) => {
+  const server = await startServer(config, { worker });
+  await stopSignal();
+  await server.close(graceMs);
+  return EXIT.OK;
+}
+
+/** Resolves at the first SIGINT or SIGTERM. */
+export function stopSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
     const stop = () => {
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
@@ -20,6 +27,4 @@ export async function serveCommand(
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
-  await server.close(graceMs);
-  return EXIT.OK;
 }

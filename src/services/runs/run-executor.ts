@@ -16,8 +16,11 @@ import { type AutomationJobs, buildEngineSpec } from "./automation-job.js";
 import type { RunEvents } from "./run-events.js";
 import { runSpecSnapshot } from "./run-spec-snapshot.js";
 
-/** How often a running run checks the store for a cancellation requested elsewhere. */
-const CANCEL_POLL_MS = 500;
+/**
+ * How often a running run renews its lease in the store, which also tells it whether a
+ * cancellation was requested elsewhere (another API process): so cancelling takes under a second.
+ */
+const HEARTBEAT_MS = 500;
 
 export interface RunExecutorDeps {
   runs: RunsRepo;
@@ -36,7 +39,7 @@ export class RunExecutor {
   readonly #local = new Map<number, AbortController>();
   /** Runs starting or finishing together share one statement (see Batcher). */
   readonly #claims: Batcher<number, RunRow | undefined>;
-  readonly #completions: Batcher<{ id: number; outcome: RunOutcome }, boolean>;
+  readonly #completions: Batcher<{ id: number; attempt: number; outcome: RunOutcome }, boolean>;
 
   constructor(deps: RunExecutorDeps) {
     this.#deps = deps;
@@ -71,17 +74,26 @@ export class RunExecutor {
     const { runs, events, logger } = this.#deps;
     const run = await this.#claims.add(runId);
     if (!run) return;
-    const log = logger.child({ run_id: runId });
+    // The attempt this executor holds: every later write is fenced by it.
+    const attempt = run.attempts;
+    const log = logger.child({ run_id: runId, attempt });
     events.publish(runId, { type: "status", status: "running" });
     const cancel = new AbortController();
+    // The lease was lost (the run was reaped as orphaned, or finished elsewhere): stop quietly.
+    const lost = new AbortController();
     this.#local.set(runId, cancel);
-    const abort = AbortSignal.any([cancel.signal, shutdown]);
-    const poll = setInterval(() => {
-      runs.cancelRequested(runId).then(
-        (requested) => requested && cancel.abort(),
-        () => {},
+    const abort = AbortSignal.any([cancel.signal, shutdown, lost.signal]);
+    const heartbeat = setInterval(() => {
+      runs.heartbeat(runId, attempt).then(
+        (lease) => {
+          if (!lease) lost.abort();
+          else if (lease.cancelRequested) cancel.abort();
+        },
+        () => {}, // the store is unreachable for now: keep running, the next beat retries
       );
-    }, CANCEL_POLL_MS);
+    }, HEARTBEAT_MS);
+    const finish = (status: "completed" | "failed" | "cancelled", reason: string | null) =>
+      events.publish(runId, { type: "finished", status, reason });
     try {
       const snapshot = runSpecSnapshot.parse(run.spec);
       const spec = buildEngineSpec(snapshot, this.#deps.limits);
@@ -93,27 +105,35 @@ export class RunExecutor {
         await built.close();
       }
       const outcome = runOutcome(result, built.outcomes(result), built.sample());
-      this.#deps.metrics.recordRun(result);
-      if (cancel.signal.aborted) {
-        await runs.end(runId, "cancelled", "cancelled", null, outcome);
-        events.publish(runId, { type: "finished", status: "cancelled", reason: "cancelled" });
-      } else if (shutdown.aborted) {
-        await runs.end(runId, "failed", "interrupted", "the server shut down during the run", outcome);
-        events.publish(runId, { type: "finished", status: "failed", reason: "interrupted" });
-      } else {
-        await this.#completions.add({ id: runId, outcome });
-        events.publish(runId, { type: "finished", status: "completed", reason: null });
+      if (lost.signal.aborted) {
+        log.warn("run was taken over after this executor lost its lease; its result is discarded");
+        return;
       }
-      log.info({ status: "finished", jobs: result.counts.total, passed: outcome.passed }, "run finished");
+      this.#deps.metrics.recordRun(result);
+      let recorded: boolean;
+      if (cancel.signal.aborted) {
+        recorded = await runs.end(runId, "cancelled", "cancelled", { outcome, attempt });
+        if (recorded) finish("cancelled", "cancelled");
+      } else if (shutdown.aborted) {
+        const error = "the server shut down during the run";
+        recorded = await runs.end(runId, "failed", "interrupted", { error, outcome, attempt });
+        if (recorded) finish("failed", "interrupted");
+      } else {
+        recorded = await this.#completions.add({ id: runId, attempt, outcome });
+        if (recorded) finish("completed", null);
+      }
+      if (recorded)
+        log.info({ status: "finished", jobs: result.counts.total, passed: outcome.passed }, "run finished");
+      else log.warn("run was taken over before it finished here; its result is discarded");
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       // A refused target is the user's configuration, not a fault of Aurea's: say so.
       const reason = (error as { code?: unknown }).code === "ssrf_blocked" ? "ssrf_blocked" : "error";
       log.warn({ err: error, reason }, "run failed");
-      await runs.end(runId, "failed", reason, message.slice(0, 2000));
-      events.publish(runId, { type: "finished", status: "failed", reason });
+      if (await runs.end(runId, "failed", reason, { error: message.slice(0, 2000), attempt }))
+        finish("failed", reason);
     } finally {
-      clearInterval(poll);
+      clearInterval(heartbeat);
       this.#local.delete(runId);
     }
   }

@@ -1,8 +1,9 @@
-import type { JobQueue } from "../../queue/index.js";
+import type { JobQueue, QueuedRun } from "../../queue/index.js";
 import type { AutomationsRepo } from "../../store/automations-repo.js";
 import { Batcher } from "../../store/batcher.js";
 import type { NewRun, RunRow, RunsRepo } from "../../store/runs-repo.js";
 import type { ScenariosRepo, ScenarioWithAutomation } from "../../store/scenarios-repo.js";
+import type { Logger } from "../../telemetry/logger.js";
 import type { RunEvents } from "./run-events.js";
 import type { RunExecutor } from "./run-executor.js";
 import type { RunSpecSnapshot } from "./run-spec-snapshot.js";
@@ -19,6 +20,7 @@ export interface RunServiceDeps {
   executor: RunExecutor;
   events: RunEvents;
   environment: Record<string, unknown>;
+  logger: Logger;
   /** Trigger writes in flight at once (1 on PGlite, which runs one statement at a time). */
   triggerWriters?: number;
 }
@@ -51,9 +53,9 @@ export class RunService {
     const rows = await this.#d.runs.createMany(
       stored.map((r) => this.#pendingRun(found.get(r.scenarioId)!, r.source)),
     );
-    // The runs are stored as pending before they are queued: if the process dies now, recovery
-    // queues them again.
-    for (const run of rows) await this.#d.queue.enqueue(run.id);
+    // The runs are stored as pending before they are queued: if the process dies now, or the
+    // queue cannot take them, the supervisor queues them again.
+    await this.#enqueue(rows.map((run) => ({ runId: run.id, attempt: run.attempts })));
     let next = 0;
     return requests.map((r) =>
       found.has(r.scenarioId) ? { run: rows[next++]! } : { problem: "no_scenario" },
@@ -109,13 +111,55 @@ export class RunService {
   }
 
   /**
-   * At start: runs a previous process left `running` are failed as `interrupted` (or queued
-   * again when their scenario says `rerun`), and every pending run is queued.
+   * At start. When this process is the only executor (`exclusive`: the embedded queue), every
+   * run left `running` lost its executor with the previous process: it is failed as
+   * `interrupted`, or queued again when its scenario says `rerun`. Every pending run is queued.
    */
-  async recover(): Promise<{ requeued: number; failed: number; cancelled: number; queued: number }> {
-    const recovered = await this.#d.runs.recoverInterrupted();
-    const pending = await this.#d.runs.pendingIds();
-    for (const id of pending) await this.#d.queue.enqueue(id);
-    return { ...recovered, queued: pending.length };
+  async recover({ exclusive }: { exclusive: boolean }): Promise<{
+    requeued: number;
+    failed: number;
+    cancelled: number;
+    queued: number;
+  }> {
+    const recovered = exclusive
+      ? await this.#d.runs.recoverInterrupted()
+      : { requeued: [], failed: 0, cancelled: 0 };
+    const pending = await this.#d.runs.pending();
+    await this.#enqueue(pending.map((r) => ({ runId: r.id, attempt: r.attempts })));
+    return { ...recovered, requeued: recovered.requeued.length, queued: pending.length };
+  }
+
+  /**
+   * Every few seconds, in every process: runs whose executor stopped renewing its lease for
+   * `leaseMs` (a killed worker) are re-run or failed as `interrupted`, per their scenario; runs
+   * pending for longer than `sweepAfterMs` are queued again, in case the queue lost them (a
+   * Redis restart, a trigger accepted while Redis was down). Queueing a queued run is a no-op.
+   */
+  async supervise({ leaseMs, sweepAfterMs }: { leaseMs: number; sweepAfterMs: number }): Promise<{
+    requeued: number;
+    failed: number;
+    cancelled: number;
+    swept: number;
+  }> {
+    const recovered = await this.#d.runs.recoverInterrupted({ staleForMs: leaseMs });
+    for (const { id } of recovered.requeued)
+      this.#d.events.publish(id, { type: "status", status: "pending" });
+    const pending = await this.#d.runs.pending({ olderThanMs: sweepAfterMs, limit: 1000 });
+    const again = [...recovered.requeued, ...pending].map((r) => ({ runId: r.id, attempt: r.attempts }));
+    await this.#enqueue(again);
+    return { ...recovered, requeued: recovered.requeued.length, swept: pending.length };
+  }
+
+  /** Queues runs already stored as pending; a queue that cannot take them now is not an error. */
+  async #enqueue(runs: QueuedRun[]): Promise<void> {
+    if (runs.length === 0) return;
+    try {
+      await this.#d.queue.enqueue(runs);
+    } catch (error) {
+      this.#d.logger.warn(
+        { err: error, runs: runs.length },
+        "could not queue runs; they stay pending and are queued again later",
+      );
+    }
   }
 }

@@ -1,0 +1,189 @@
+import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
+import { Redis } from "ioredis";
+import type { Logger } from "../telemetry/logger.js";
+import type { QueueMetrics } from "../telemetry/queue-metrics.js";
+import { JOB_CATALOG, type JobName, runJobId } from "./job-catalog.js";
+import type { JobQueue, QueueCounts, QueuedRun, RunHandler } from "./job-queue.js";
+
+export interface BullMqQueueOptions {
+  /** `redis://…` */
+  url: string;
+  /** Key prefix in Redis: processes sharing it share the queue (tests use their own). */
+  prefix: string;
+  /** Jobs this process's worker runs at once. */
+  concurrency: number;
+  logger: Logger;
+  metrics?: QueueMetrics;
+  /**
+   * How long a worker's lock on a job lasts without renewal; a job whose lock expires is
+   * "stalled" (its worker died) and BullMQ hands it out again.
+   */
+  lockDurationMs?: number;
+  /** How long to wait for Redis at start. */
+  connectTimeoutMs?: number;
+}
+
+/** Queue name inside the prefix. */
+const QUEUE = "runs";
+
+export class QueueUnavailableError extends Error {
+  override readonly name = "QueueUnavailableError";
+}
+
+/**
+ * The queue on Redis (BullMQ): the API enqueues, any number of `aurea worker` processes (and
+ * the API's own worker) execute. Runs are deduplicated by job id (`run-<id>-<attempt>`), and an
+ * executor claims a run in the store before executing it, so a job delivered twice (a stalled
+ * job handed out again) executes its run once.
+ */
+export class BullMqQueue implements JobQueue {
+  readonly kind = "bullmq";
+  readonly #options: BullMqQueueOptions;
+  /** Commands fail at once while Redis is away (no offline queue): a trigger must not hang on it. */
+  readonly #producer: Redis;
+  readonly #queue: Queue;
+  #worker: Worker | undefined;
+  #workerConnection: Redis | undefined;
+  readonly #running = new Map<string, AbortController>();
+  #closing = false;
+
+  private constructor(options: BullMqQueueOptions) {
+    this.#options = options;
+    this.#producer = new Redis(options.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    // Reconnecting is ioredis's job; an error event without a listener would crash the process.
+    this.#producer.on("error", () => {});
+    this.#queue = new Queue(QUEUE, { connection: this.#producer, prefix: options.prefix });
+    this.#queue.on("error", () => {});
+  }
+
+  /** Connects to Redis, or throws `QueueUnavailableError` naming the URL's host. */
+  static async open(options: BullMqQueueOptions): Promise<BullMqQueue> {
+    const queue = new BullMqQueue(options);
+    const timeoutMs = options.connectTimeoutMs ?? 10_000;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        queue.#queue.waitUntilReady(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+    } catch (error) {
+      queue.#producer.disconnect();
+      const host = new URL(options.url).host;
+      const why = error instanceof Error ? error.message : String(error);
+      throw new QueueUnavailableError(`cannot reach Redis at ${host} (REDIS_URL): ${why}`);
+    } finally {
+      clearTimeout(timer);
+    }
+    return queue;
+  }
+
+  async enqueue(runs: readonly QueuedRun[]): Promise<void> {
+    if (this.#closing || runs.length === 0) return;
+    const policy = JOB_CATALOG["run.execute"];
+    await this.#queue.addBulk(
+      runs.map(({ runId, attempt }) => ({
+        name: "run.execute" satisfies JobName,
+        data: policy.payload.parse({ run_id: runId, attempt }),
+        opts: {
+          jobId: runJobId(runId, attempt),
+          attempts: policy.attempts,
+          backoff: policy.backoff,
+          // Kept for inspection; a failed job is removed, so that the run (still pending) can
+          // be queued again under the same id once the store is back.
+          removeOnComplete: { count: 1000 },
+          removeOnFail: true,
+        },
+      })),
+    );
+  }
+
+  start(handler: RunHandler): void {
+    if (this.#worker) return;
+    const { url, prefix, concurrency, logger, metrics } = this.#options;
+    // Workers block on Redis: BullMQ requires unlimited retries on their connection.
+    const connection = new Redis(url, { maxRetriesPerRequest: null });
+    connection.on("error", () => {});
+    this.#workerConnection = connection;
+    this.#worker = new Worker(QUEUE, (job, _token, signal) => this.#process(job, handler, signal), {
+      connection,
+      prefix,
+      concurrency,
+      lockDuration: this.#options.lockDurationMs ?? 30_000,
+      maxStalledCount: 1,
+      name: `aurea-${process.pid}`,
+    });
+    this.#worker.on("error", (error) => logger.warn({ err: error }, "queue worker: Redis error; retrying"));
+    this.#worker.on("failed", (job, error) => {
+      if (job && metrics && job.finishedOn) {
+        const started = job.processedOn ?? job.finishedOn;
+        metrics.observe(job.name, started - job.timestamp, job.finishedOn - started, "failed");
+      }
+      logger.warn({ err: error, job: job?.id }, "queue job failed");
+    });
+  }
+
+  async #process(job: Job, handler: RunHandler, signal: AbortSignal | undefined): Promise<void> {
+    const name = job.name as JobName;
+    const entry = JOB_CATALOG[name];
+    if (!entry) throw new UnrecoverableError(`unknown job ${job.name}`);
+    const payload = entry.payload.safeParse(job.data);
+    if (!payload.success)
+      throw new UnrecoverableError(`job ${job.id}: invalid payload: ${payload.error.message}`);
+    const started = Date.now();
+    const controller = new AbortController();
+    const id = job.id ?? runJobId(payload.data.run_id, payload.data.attempt);
+    this.#running.set(id, controller);
+    try {
+      await handler(
+        payload.data.run_id,
+        signal ? AbortSignal.any([controller.signal, signal]) : controller.signal,
+      );
+      this.#options.metrics?.observe(name, started - job.timestamp, Date.now() - started, "completed");
+    } finally {
+      this.#running.delete(id);
+    }
+  }
+
+  async counts(): Promise<QueueCounts> {
+    const [c, workers] = await Promise.all([
+      this.#queue.getJobCounts("waiting", "active", "delayed", "completed", "failed"),
+      this.#queue.getWorkersCount(),
+    ]);
+    return {
+      waiting: c.waiting ?? 0,
+      active: c.active ?? 0,
+      delayed: c.delayed ?? 0,
+      completed: c.completed ?? 0,
+      failed: c.failed ?? 0,
+      workers,
+    };
+  }
+
+  async ping(): Promise<void> {
+    await this.#producer.ping();
+  }
+
+  async close(graceMs: number): Promise<void> {
+    this.#closing = true;
+    const worker = this.#worker;
+    if (worker) {
+      // Stops taking jobs and waits for the running ones, up to the grace period; then aborts
+      // them (their runs are recorded as interrupted) and waits for that.
+      const closed = worker.close();
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<"grace_over">((resolve) => {
+        timer = setTimeout(() => resolve("grace_over"), graceMs);
+      });
+      if ((await Promise.race([closed.then(() => "closed" as const), graceOver])) === "grace_over") {
+        for (const controller of this.#running.values()) controller.abort();
+      }
+      clearTimeout(timer);
+      await closed.catch(() => {});
+      this.#workerConnection?.disconnect();
+    }
+    await this.#queue.close().catch(() => {});
+    this.#producer.disconnect();
+  }
+}
