@@ -6,7 +6,7 @@ import type { Config } from "../config/config.js";
 import { BenchmarkService } from "../services/benchmark-service.js";
 import { createLogger, type Logger } from "../telemetry/logger.js";
 import { createTelemetry } from "../telemetry/registry.js";
-import { openPlatform, type Platform } from "./platform.js";
+import { openPlatform } from "./platform.js";
 import { VERSION } from "./version.js";
 
 /** Ready when `ping` answers within a second; `about` is reported either way. */
