@@ -63,4 +63,23 @@ describe("the aurea executable", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("PORT");
   });
+
+  it.each([
+    [["worker"], {}, "REDIS_URL"],
+    [["worker"], { REDIS_URL: "redis://127.0.0.1:1" }, "DATABASE_URL"],
+    [["serve", "--no-worker"], {}, "--no-worker needs REDIS_URL"],
+    [["serve"], { REDIS_URL: "http://127.0.0.1:6379" }, "REDIS_URL"],
+    [["serve"], { AUREA_QUEUE_PREFIX: "a b" }, "AUREA_QUEUE_PREFIX"],
+  ] as const)("refuses `aurea %j` with %j as a usage error naming %s", async (args, env, named) => {
+    const r = await runCli([...args], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(named);
+  });
+
+  it("reports a Redis it cannot reach at start with exit code 1 and no stack trace", async () => {
+    const r = await runCli(["serve", "--port", "0"], { REDIS_URL: "redis://127.0.0.1:1" });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("cannot reach Redis at 127.0.0.1:1 (REDIS_URL)");
+    expect(r.stderr).not.toMatch(/\bat .+\.(ts|js):\d+/);
+  });
 });

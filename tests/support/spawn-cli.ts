@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 
 /**
  * CLI processes keep their data in a directory of their own (not the working tree's `.aurea`),
- * and use PGlite unless a test passes DATABASE_URL itself.
+ * and use PGlite and the in-process queue unless a test passes DATABASE_URL or REDIS_URL itself.
  */
 const DATA_DIR = mkdtempSync(join(tmpdir(), "aurea-cli-test-"));
 
@@ -23,7 +23,7 @@ export function startCli(
   args: string[],
   env: Record<string, string> = {},
 ): { child: ChildProcess; finished: Promise<Finished> } {
-  const { DATABASE_URL: _, ...inherited } = process.env;
+  const { DATABASE_URL: _, REDIS_URL: __, ...inherited } = process.env;
   const child = spawn(process.execPath, [CLI, ...args], {
     env: { ...inherited, AUREA_DATA_DIR: DATA_DIR, ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -14,6 +14,8 @@ export const DRIVERS: ("pglite" | "postgres")[] = process.env.DATABASE_URL
 
 export interface TestStore {
   store: Store;
+  /** PostgreSQL: the database's URL, for processes the test starts. */
+  url?: string;
   /** Empties every table and restarts the ids (between tests of one file). */
   reset(): Promise<void>;
   close(): Promise<void>;
@@ -37,6 +39,7 @@ export async function openTestStore(driver: "pglite" | "postgres"): Promise<Test
   await store.migrate();
   return {
     store,
+    url: url.toString(),
     reset: () => truncate(store),
     close: async () => {
       await store.close();
@@ -50,6 +53,6 @@ export async function openTestStore(driver: "pglite" | "postgres"): Promise<Test
 
 async function truncate(store: Store): Promise<void> {
   await store.db.execute(
-    sql`truncate automations, scenarios, runs, run_rollups, secrets restart identity cascade`,
+    sql`truncate automations, scenarios, schedules, runs, run_rollups, secrets restart identity cascade`,
   );
 }
