@@ -16,6 +16,7 @@ import { metricsRoutes } from "./routes/metrics-routes.js";
 import { automationsRoutes } from "./routes/v1/automations-routes.js";
 import { runsRoutes } from "./routes/v1/runs-routes.js";
 import { scenariosRoutes } from "./routes/v1/scenarios-routes.js";
+import { schedulesRoutes } from "./routes/v1/schedules-routes.js";
 import { secretsRoutes } from "./routes/v1/secrets-routes.js";
 
 export interface AppDeps {
@@ -89,6 +90,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       service: platform.service,
       events: platform.events,
     });
+    await app.register(schedulesRoutes, { prefix: "/api/v1/schedules", schedules: platform.schedules });
     await app.register(secretsRoutes, { prefix: "/api/v1/secrets", secrets: platform.secrets });
   }
   return app;

@@ -4,6 +4,7 @@ import { QueueUnavailableError } from "../queue/bullmq-queue.js";
 import { VERSION } from "../server/version.js";
 import { migrateCommand } from "./commands/migrate.js";
 import { type CommandIo, runCommand } from "./commands/run.js";
+import { type ScheduleCreateOptions, scheduleCommand } from "./commands/schedule.js";
 import { serveCommand } from "./commands/serve.js";
 import { workerCommand } from "./commands/worker.js";
 import { EXIT, UsageError } from "./exit-codes.js";
@@ -74,6 +75,60 @@ export async function execute(
     .action(async () => {
       exitCode = await migrateCommand(configFrom(env), io);
     });
+
+  const schedule = program
+    .command("schedule")
+    .description("list, create, enable, disable and delete the schedules of a running Aurea");
+  const apiOption = new Option(
+    "--api <url>",
+    "the Aurea API (env AUREA_API_URL, default http://127.0.0.1:5000)",
+  );
+  const scheduleAction =
+    (action: Parameters<typeof scheduleCommand>[0]) =>
+    async (...params: unknown[]) => {
+      const command = params.at(-1) as Command;
+      const options = command.opts<ScheduleCreateOptions & { api?: string; count?: string }>();
+      const apiUrl = options.api ?? configFrom(env).apiUrl;
+      const positional = params.slice(0, -2) as string[];
+      const args = action === "preview" ? { cron: positional[0], options } : { id: positional[0], options };
+      exitCode = await scheduleCommand(action, args, apiUrl, io);
+    };
+  schedule
+    .command("list")
+    .description("every schedule: timing, next fire time, last run, last success")
+    .addOption(apiOption)
+    .option("--json", "print JSON")
+    .action(scheduleAction("list"));
+  schedule
+    .command("create")
+    .description("schedule a scenario on a cron expression (--cron, --timezone) or an interval (--every)")
+    .requiredOption("--scenario <id>", "the scenario to run")
+    .option("--cron <expr>", "cron expression: 5 fields, or 6 with seconds first")
+    .option("--timezone <zone>", "IANA time zone of --cron (default UTC)")
+    .option("--every <duration>", "interval instead of --cron: 30s, 5m, 1h")
+    .addOption(
+      new Option("--overlap <policy>", "when the previous run is still active").choices(["skip", "queue"]),
+    )
+    .option("--disabled", "create it disabled")
+    .option("--json", "print JSON")
+    .addOption(apiOption)
+    .action(scheduleAction("create"));
+  for (const action of ["enable", "disable", "delete"] as const)
+    schedule
+      .command(action)
+      .description(`${action} schedule <id>`)
+      .argument("<id>", "schedule id")
+      .option("--json", "print JSON")
+      .addOption(apiOption)
+      .action(scheduleAction(action));
+  schedule
+    .command("preview")
+    .description("the next fire times of a cron expression")
+    .argument("<cron>", "cron expression")
+    .option("--timezone <zone>", "IANA time zone (default UTC)")
+    .option("--count <n>", "how many (default 5)")
+    .addOption(apiOption)
+    .action(scheduleAction("preview"));
 
   program
     .command("run")

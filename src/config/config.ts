@@ -33,6 +33,14 @@ const environment = z.object({
     .regex(/^[A-Za-z0-9:_-]{1,64}$/, "must be 1–64 letters, digits, ':', '_' or '-'")
     .default("aurea"),
   AUREA_RUN_LEASE_SECONDS: integer(1, 3600).default(30),
+  AUREA_API_URL: z
+    .string()
+    .refine(
+      (text) => URL.canParse(text) && /^https?:$/.test(new URL(text).protocol),
+      "must be an http(s) URL",
+    )
+    .default("http://127.0.0.1:5000"),
+  AUREA_MIN_SCHEDULE_INTERVAL_SECONDS: integer(1, 366 * 24 * 3600).default(60),
   AUREA_RUN_CONCURRENCY: integer(1, 1000).default(4),
   AUREA_SHUTDOWN_GRACE_SECONDS: integer(0, 3600).default(10),
   AUREA_ALLOW_HOSTS: z
@@ -68,6 +76,8 @@ const environment = z.object({
 });
 
 export interface Config {
+  /** Where CLI commands that talk to a running Aurea (`aurea schedule`) find it. */
+  apiUrl: string;
   port: number;
   host: string;
   logLevel: z.infer<typeof environment>["LOG_LEVEL"];
@@ -91,6 +101,10 @@ export interface Config {
     leaseMs: number;
     /** On shutdown, how long running runs may finish before they are recorded as interrupted. */
     shutdownGraceMs: number;
+  };
+  schedules: {
+    /** Shortest interval between a schedule's ticks (protects automation providers' budgets). */
+    minIntervalSeconds: number;
   };
   outbound: {
     /** Private addresses (CIDRs) that automations may call; everything non-public is refused otherwise. */
@@ -126,6 +140,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid environment: ${describeFieldErrors(fieldErrors(parsed.error.issues))}`);
   const e = parsed.data;
   return deepFreeze({
+    apiUrl: e.AUREA_API_URL,
     port: e.PORT,
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
@@ -136,6 +151,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       leaseMs: e.AUREA_RUN_LEASE_SECONDS * 1000,
       shutdownGraceMs: e.AUREA_SHUTDOWN_GRACE_SECONDS * 1000,
     },
+    schedules: { minIntervalSeconds: e.AUREA_MIN_SCHEDULE_INTERVAL_SECONDS },
     outbound: { allowHosts: e.AUREA_ALLOW_HOSTS, tinyfishBaseUrl: e.TINYFISH_BASE_URL },
     secretKey: e.AUREA_SECRET_KEY,
     // Only variables an automation names explicitly are read, and only when a run needs them.

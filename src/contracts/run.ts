@@ -10,6 +10,7 @@ export const runView = z.object({
   scenario_name: z.string().nullable(),
   automation_name: z.string().nullable(),
   source: z.enum(["trigger", "benchmark_api", "schedule"]),
+  schedule_id: z.number().nullable().describe("the schedule that fired it (source schedule)"),
   status: z.enum(RUN_STATUSES),
   reason: z.string().nullable().describe("why it failed or was cancelled: interrupted, error, cancelled"),
   error: z.string().nullable(),

@@ -2,8 +2,11 @@ import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { Logger } from "../telemetry/logger.js";
 import type { QueueMetrics } from "../telemetry/queue-metrics.js";
-import { JOB_CATALOG, type JobName, runJobId } from "./job-catalog.js";
-import type { JobQueue, QueueCounts, QueuedRun, RunHandler } from "./job-queue.js";
+import { JOB_CATALOG, type JobName, type JobPayload, runJobId, schedulerId } from "./job-catalog.js";
+import type { JobHandlers, JobQueue, QueueCounts, QueuedRun } from "./job-queue.js";
+
+/** When a schedule ticks, as BullMQ's job schedulers take it. */
+export type ScheduleRepeat = { pattern: string; tz: string } | { everyMs: number };
 
 export interface BullMqQueueOptions {
   /** `redis://…` */
@@ -99,14 +102,54 @@ export class BullMqQueue implements JobQueue {
     );
   }
 
-  start(handler: RunHandler): void {
+  /**
+   * Creates or replaces the job scheduler of schedule `id`: BullMQ adds one `schedule.tick` job
+   * per tick, whatever the number of processes calling this.
+   */
+  async upsertSchedule(id: number, repeat: ScheduleRepeat): Promise<void> {
+    const policy = JOB_CATALOG["schedule.tick"];
+    const opts =
+      "pattern" in repeat
+        ? { pattern: repeat.pattern, tz: repeat.tz }
+        : // Ticks on multiples of the interval since the epoch, as the embedded scheduler does
+          // (without a start date BullMQ would also fire at once).
+          {
+            every: repeat.everyMs,
+            startDate: (Math.floor(Date.now() / repeat.everyMs) + 1) * repeat.everyMs,
+          };
+    await this.#queue.upsertJobScheduler(schedulerId(id), opts, {
+      name: "schedule.tick" satisfies JobName,
+      data: policy.payload.parse({ schedule_id: id }),
+      opts: {
+        attempts: policy.attempts,
+        backoff: policy.backoff,
+        removeOnComplete: { count: 100 },
+        removeOnFail: { count: 100 },
+      },
+    });
+  }
+
+  async removeSchedule(id: number): Promise<void> {
+    await this.#queue.removeJobScheduler(schedulerId(id));
+  }
+
+  /** Ids of the schedules that have a job scheduler. */
+  async scheduleIds(): Promise<number[]> {
+    const schedulers = await this.#queue.getJobSchedulers(0, -1);
+    return schedulers
+      .map((s) => /^schedule-(\d+)$/.exec(s.key)?.[1])
+      .filter((id): id is string => id !== undefined)
+      .map(Number);
+  }
+
+  start(handlers: JobHandlers): void {
     if (this.#worker) return;
     const { url, prefix, concurrency, logger, metrics } = this.#options;
     // Workers block on Redis: BullMQ requires unlimited retries on their connection.
     const connection = new Redis(url, { maxRetriesPerRequest: null });
     connection.on("error", () => {});
     this.#workerConnection = connection;
-    this.#worker = new Worker(QUEUE, (job, _token, signal) => this.#process(job, handler, signal), {
+    this.#worker = new Worker(QUEUE, (job, _token, signal) => this.#process(job, handlers, signal), {
       connection,
       prefix,
       concurrency,
@@ -124,23 +167,29 @@ export class BullMqQueue implements JobQueue {
     });
   }
 
-  async #process(job: Job, handler: RunHandler, signal: AbortSignal | undefined): Promise<void> {
+  async #process(job: Job, handlers: JobHandlers, signal: AbortSignal | undefined): Promise<void> {
     const name = job.name as JobName;
-    const entry = JOB_CATALOG[name];
-    if (!entry) throw new UnrecoverableError(`unknown job ${job.name}`);
-    const payload = entry.payload.safeParse(job.data);
-    if (!payload.success)
-      throw new UnrecoverableError(`job ${job.id}: invalid payload: ${payload.error.message}`);
     const started = Date.now();
+    const id = job.id ?? `${name}-${started}`;
     const controller = new AbortController();
-    const id = job.id ?? runJobId(payload.data.run_id, payload.data.attempt);
     this.#running.set(id, controller);
     try {
-      await handler(
-        payload.data.run_id,
-        signal ? AbortSignal.any([controller.signal, signal]) : controller.signal,
+      if (name === "run.execute") {
+        const payload = parsePayload(job, name);
+        const abort = signal ? AbortSignal.any([controller.signal, signal]) : controller.signal;
+        await handlers.run(payload.run_id, abort);
+      } else if (name === "schedule.tick" && handlers.scheduleTick) {
+        const payload = parsePayload(job, name);
+        await handlers.scheduleTick(payload.schedule_id, tickOf(job));
+      } else {
+        throw new UnrecoverableError(`no handler for job ${job.name}`);
+      }
+      this.#options.metrics?.observe(
+        name,
+        started - job.timestamp - (job.delay ?? 0),
+        Date.now() - started,
+        "completed",
       );
-      this.#options.metrics?.observe(name, started - job.timestamp, Date.now() - started, "completed");
     } finally {
       this.#running.delete(id);
     }
@@ -186,4 +235,17 @@ export class BullMqQueue implements JobQueue {
     await this.#queue.close().catch(() => {});
     this.#producer.disconnect();
   }
+}
+
+function parsePayload<N extends JobName>(job: Job, name: N) {
+  const parsed = JOB_CATALOG[name].payload.safeParse(job.data);
+  if (!parsed.success)
+    throw new UnrecoverableError(`job ${job.id}: invalid payload: ${parsed.error.message}`);
+  return parsed.data as JobPayload<N>;
+}
+
+/** The tick a scheduler's job stands for: its id ends with the tick's epoch milliseconds. */
+function tickOf(job: Job): Date {
+  const millis = /:(\d+)$/.exec(job.id ?? "")?.[1];
+  return new Date(millis ? Number(millis) : job.timestamp + (job.delay ?? 0));
 }

@@ -1,5 +1,5 @@
 import type { QueueMetrics } from "../telemetry/queue-metrics.js";
-import type { JobQueue, QueueCounts, QueuedRun, RunHandler } from "./job-queue.js";
+import type { JobHandlers, JobQueue, QueueCounts, QueuedRun, RunHandler } from "./job-queue.js";
 
 const JOB = "run.execute";
 
@@ -58,8 +58,8 @@ export class InProcessQueue implements JobQueue {
     this.#pump();
   }
 
-  start(handler: RunHandler): void {
-    this.#handler = handler;
+  start(handlers: JobHandlers): void {
+    this.#handler = handlers.run;
     this.#pump();
   }
 

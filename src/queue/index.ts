@@ -1,2 +1,2 @@
 export { InProcessQueue } from "./in-process-queue.js";
-export type { JobQueue, QueueCounts, QueuedRun, RunHandler } from "./job-queue.js";
+export type { JobHandlers, JobQueue, QueueCounts, QueuedRun, RunHandler } from "./job-queue.js";

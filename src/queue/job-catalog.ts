@@ -16,6 +16,11 @@ export const JOB_CATALOG = {
     attempts: 5,
     backoff: { type: "exponential", delay: 500 } as const,
   },
+  "schedule.tick": {
+    payload: z.strictObject({ schedule_id: z.number().int().min(1) }),
+    attempts: 3,
+    backoff: { type: "exponential", delay: 1000 } as const,
+  },
 } as const;
 
 export type JobName = keyof typeof JOB_CATALOG;
@@ -23,3 +28,6 @@ export type JobPayload<N extends JobName> = z.infer<(typeof JOB_CATALOG)[N]["pay
 
 /** The queue job id of a run's attempt: adding it again while it exists is a no-op. */
 export const runJobId = (runId: number, attempt: number) => `run-${runId}-${attempt}`;
+
+/** The BullMQ job scheduler of schedule `id`. */
+export const schedulerId = (scheduleId: number) => `schedule-${scheduleId}`;

@@ -1,6 +1,13 @@
 /** Executes one run; `signal` aborts when the queue shuts down past its grace period. */
 export type RunHandler = (runId: number, signal: AbortSignal) => Promise<void>;
 
+/** What a worker does with each kind of job. */
+export interface JobHandlers {
+  run: RunHandler;
+  /** A schedule's tick (queues with their own scheduler only: BullMQ's job schedulers). */
+  scheduleTick?: (scheduleId: number, tick: Date) => Promise<void>;
+}
+
 /** A run to execute: its id and the attempts it had when queued (which names the queue job). */
 export interface QueuedRun {
   runId: number;
@@ -27,8 +34,8 @@ export interface JobQueue {
   readonly kind: "in-process" | "bullmq";
   /** Adds runs; resolves once they are accepted (not when they ran). Adding a queued run again is a no-op. */
   enqueue(runs: readonly QueuedRun[]): Promise<void>;
-  /** Starts executing queued runs with `handler` in this process. */
-  start(handler: RunHandler): void;
+  /** Starts executing queued jobs in this process. */
+  start(handlers: JobHandlers): void;
   /** Job counts (for metrics and the API). */
   counts(): Promise<QueueCounts>;
   /** Throws when the queue's backend does not answer (readiness). */

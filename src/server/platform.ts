@@ -13,6 +13,10 @@ import { RunEvents } from "../services/runs/run-events.js";
 import { RunExecutor, runOutcome } from "../services/runs/run-executor.js";
 import { RunService } from "../services/runs/run-service.js";
 import { RunSupervisor } from "../services/runs/run-supervisor.js";
+import { InProcessScheduler } from "../services/schedules/in-process-scheduler.js";
+import { QueueScheduler } from "../services/schedules/queue-scheduler.js";
+import { ScheduleService } from "../services/schedules/schedule-service.js";
+import type { Scheduler } from "../services/schedules/scheduler.js";
 import { SecretBox } from "../services/secrets/secret-box.js";
 import { SecretService } from "../services/secrets/secret-service.js";
 import { AutomationsRepo } from "../store/automations-repo.js";
@@ -20,6 +24,7 @@ import { openStore, type Store } from "../store/database.js";
 import { KpisQuery } from "../store/kpis-query.js";
 import { RunsRepo } from "../store/runs-repo.js";
 import { ScenariosRepo } from "../store/scenarios-repo.js";
+import { SchedulesRepo } from "../store/schedules-repo.js";
 import type { Logger } from "../telemetry/logger.js";
 import type { Telemetry } from "../telemetry/registry.js";
 import { VERSION } from "./version.js";
@@ -35,6 +40,7 @@ export interface Platform {
   events: RunEvents;
   queue: JobQueue;
   service: RunService;
+  schedules: ScheduleService;
   limits: SpecLimits;
   /** Records a seed `POST /benchmark/run` as a completed run. */
   recordBenchmark(spec: WorkloadSpec, result: RunResult): Promise<void>;
@@ -134,7 +140,26 @@ export async function openPlatform({
     const recovered = await service.recover({ exclusive: queue.kind === "in-process" });
     if (recovered.failed + recovered.requeued + recovered.cancelled + recovered.queued > 0)
       logger.info(recovered, "runs recovered");
-    if (worker) queue.start((runId, signal) => executor.execute(runId, signal));
+    // Ticks come from timers here (embedded), or as jobs from Redis to whichever worker takes them.
+    let schedules: ScheduleService | undefined;
+    const scheduler: Scheduler =
+      queue instanceof BullMqQueue
+        ? new QueueScheduler(queue)
+        : new InProcessScheduler(async (id, tick) => void (await schedules!.tick(id, tick)), logger);
+    schedules = new ScheduleService({
+      schedules: new SchedulesRepo(store.db),
+      scenarios,
+      runs: service,
+      scheduler,
+      minIntervalSeconds: config.schedules.minIntervalSeconds,
+      logger,
+    });
+    await schedules.start();
+    if (worker)
+      queue.start({
+        run: (runId, signal) => executor.execute(runId, signal),
+        scheduleTick: async (id, tick) => void (await schedules.tick(id, tick)),
+      });
     const supervisor = new RunSupervisor(service, logger, {
       leaseMs: config.runs.leaseMs,
       sweepAfterMs: SWEEP_AFTER_MS,
@@ -153,6 +178,7 @@ export async function openPlatform({
       events,
       queue,
       service,
+      schedules,
       limits,
       recordBenchmark: async (spec, result) => {
         await runs.createFinished(
@@ -163,6 +189,7 @@ export async function openPlatform({
         );
       },
       close: async (graceMs) => {
+        await scheduler.close();
         await supervisor.stop();
         await queue.close(graceMs);
         await rollups.stop();

@@ -5,7 +5,14 @@ import { type RunStatus, runs, scenarios } from "./schema.js";
 export type RunRow = typeof runs.$inferSelect;
 export type NewRun = Pick<
   typeof runs.$inferInsert,
-  "scenarioId" | "automationId" | "scenarioName" | "automationName" | "source" | "spec" | "environment"
+  | "scenarioId"
+  | "automationId"
+  | "scenarioName"
+  | "automationName"
+  | "source"
+  | "scheduleId"
+  | "spec"
+  | "environment"
 >;
 
 /** What a finished run records (everything the engine measured). */

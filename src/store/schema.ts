@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import {
   bigint,
   boolean,
+  check,
   doublePrecision,
   index,
   integer,
@@ -59,6 +60,38 @@ export const scenarios = pgTable(
   (t) => [uniqueIndex("scenarios_name_key").on(t.name), index("scenarios_automation_idx").on(t.automationId)],
 );
 
+/**
+ * A scenario triggered on a cron expression (in a time zone) or every `interval_seconds`. Each
+ * tick fires once, whatever the number of processes: `last_fired_at` only moves forward, and the
+ * process whose update moves it triggers the run.
+ */
+export const schedules = pgTable(
+  "schedules",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    scenarioId: integer("scenario_id")
+      .notNull()
+      .references(() => scenarios.id, { onDelete: "cascade" }),
+    cron: text("cron"),
+    timezone: text("timezone").notNull().default("UTC"),
+    intervalSeconds: integer("interval_seconds"),
+    enabled: boolean("enabled").notNull().default(true),
+    /** A tick while a run of this schedule is pending or running: skip it, or queue another run. */
+    overlap: text("overlap", { enum: ["skip", "queue"] })
+      .notNull()
+      .default("skip"),
+    lastFiredAt: timestamp("last_fired_at", { withTimezone: true, mode: "date" }),
+    /** Ticks skipped because the previous run was still active (overlap `skip`). */
+    skippedTicks: integer("skipped_ticks").notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("schedules_scenario_idx").on(t.scenarioId),
+    check("schedules_one_timing", sql`(${t.cron} is null) <> (${t.intervalSeconds} is null)`),
+  ],
+);
+
 export const RUN_STATUSES = ["pending", "running", "completed", "failed", "cancelled"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
@@ -79,6 +112,8 @@ export const runs = pgTable(
     scenarioName: text("scenario_name"),
     automationName: text("automation_name"),
     source: text("source", { enum: ["trigger", "benchmark_api", "schedule"] }).notNull(),
+    /** The schedule that fired this run (source `schedule`); kept after the schedule is deleted. */
+    scheduleId: integer("schedule_id"),
     status: text("status", { enum: RUN_STATUSES }).notNull().default("pending"),
     /** Why a run failed or was cancelled: `interrupted`, `error`, `cancelled`, `shutdown`. */
     reason: text("reason"),
@@ -124,6 +159,7 @@ export const runs = pgTable(
     // first, as an ascending index's last), which a `desc nulls last` index would not.
     index("runs_created_idx").on(t.createdAt, t.id),
     index("runs_scenario_created_idx").on(t.scenarioId, t.createdAt, t.id),
+    index("runs_schedule_created_idx").on(t.scheduleId, t.createdAt).where(sql`${t.scheduleId} is not null`),
     index("runs_status_idx").on(t.status),
     index("runs_running_heartbeat_idx").on(t.heartbeatAt).where(sql`${t.status} = 'running'`),
     index("runs_finished_idx").on(t.finishedAt),
@@ -171,4 +207,4 @@ export const secrets = pgTable("secrets", {
   updatedAt: updatedAt(),
 });
 
-export const schema = { automations, scenarios, runs, runRollups, secrets };
+export const schema = { automations, scenarios, schedules, runs, runRollups, secrets };

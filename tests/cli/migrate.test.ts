@@ -44,6 +44,7 @@ describe("aurea migrate", () => {
         "run_rollups",
         "runs",
         "scenarios",
+        "schedules",
         "secrets",
       ]);
     } finally {

@@ -153,10 +153,12 @@ describe.skipIf(!REDIS_URL)("runs on the BullMQ queue (REDIS_URL; skipped withou
     });
     cleanups.push(() => queue.close(0));
     const calls: number[] = [];
-    queue.start(async () => {
-      calls.push(Date.now());
-      // What a worker sees when the store is unreachable while it claims the run.
-      if (calls.length < 3) throw new Error("connect ECONNREFUSED 127.0.0.1:5432");
+    queue.start({
+      run: async () => {
+        calls.push(Date.now());
+        // What a worker sees when the store is unreachable while it claims the run.
+        if (calls.length < 3) throw new Error("connect ECONNREFUSED 127.0.0.1:5432");
+      },
     });
     await queue.enqueue([{ runId: 1, attempt: 0 }]);
     const deadline = Date.now() + 15_000;
@@ -218,6 +220,44 @@ describe.skipIf(!REDIS_URL)("runs on the BullMQ queue (REDIS_URL; skipped withou
     await platform.queue.ping();
     const [run] = await settle([during], 30_000);
     expect(run).toMatchObject({ status: "completed", attempts: 1 });
+  });
+
+  it("fires a schedule exactly once per tick with two API processes and two workers on the queue", async () => {
+    const fast = { AUREA_MIN_SCHEDULE_INTERVAL_SECONDS: "1" };
+    const one = await start({ worker: false, env: fast });
+    const two = await start({ worker: false, env: fast });
+    await start({ env: fast });
+    await start({ env: fast });
+    const automation = await seed.automation("quick", 1);
+    const scenario = await seed.scenario(automation, "s");
+    const input = {
+      scenario_id: scenario.id,
+      interval_seconds: 1,
+      timezone: "UTC",
+      enabled: true,
+      overlap: "queue" as const,
+    };
+    // Both API processes write the schedule (as after a restart of each): still one job scheduler.
+    const created = await one.platform.schedules.create(input);
+    if (!("schedule" in created)) throw new Error("schedule refused");
+    const id = created.schedule.id;
+    await two.platform.schedules.update(id, input);
+    await two.platform.schedules.start();
+    await sleep(4200);
+    await one.platform.schedules.update(id, { ...input, enabled: false });
+    await sleep(300);
+    const page = await seed.runs.list(
+      { statuses: ["pending", "running", "completed"] },
+      { sort: "created_at", order: "asc", limit: 100 },
+    );
+    const fired = page.rows.filter((r) => r.scheduleId === id);
+    // Ticks at whole seconds for ~4 s: 3 to 5 of them, each one run.
+    expect(fired.length).toBeGreaterThanOrEqual(3);
+    expect(fired.length).toBeLessThanOrEqual(5);
+    const schedule = await one.platform.schedules.get(id);
+    expect(schedule!.lastFiredAt!.getTime() % 1000).toBe(0);
+    expect(schedule!.skippedTicks).toBe(0);
+    await settle(fired.map((r) => r.id));
   });
 
   it.skipIf(DRIVER !== "postgres")(

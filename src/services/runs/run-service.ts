@@ -26,11 +26,16 @@ export interface RunServiceDeps {
 }
 
 type RunSource = "trigger" | "schedule";
+interface TriggerRequest {
+  scenarioId: number;
+  source: RunSource;
+  scheduleId: number | null;
+}
 
 /** Triggers, cancels and recovers runs; execution itself is the queue's and the executor's. */
 export class RunService {
   readonly #d: RunServiceDeps;
-  readonly #triggers: Batcher<{ scenarioId: number; source: RunSource }, TriggerResult>;
+  readonly #triggers: Batcher<TriggerRequest, TriggerResult>;
 
   constructor(deps: RunServiceDeps) {
     this.#d = deps;
@@ -43,15 +48,18 @@ export class RunService {
    * Records a pending run of scenario `scenarioId` (a snapshot of what to execute) and queues
    * it. Triggers that arrive together are stored together: two statements per batch, not per run.
    */
-  trigger(scenarioId: number, source: RunSource = "trigger"): Promise<TriggerResult> {
-    return this.#triggers.add({ scenarioId, source });
+  trigger(
+    scenarioId: number,
+    { source = "trigger", scheduleId = null }: { source?: RunSource; scheduleId?: number | null } = {},
+  ): Promise<TriggerResult> {
+    return this.#triggers.add({ scenarioId, source, scheduleId });
   }
 
-  async #triggerMany(requests: { scenarioId: number; source: RunSource }[]): Promise<TriggerResult[]> {
+  async #triggerMany(requests: TriggerRequest[]): Promise<TriggerResult[]> {
     const found = await this.#d.scenarios.getWithAutomation(requests.map((r) => r.scenarioId));
     const stored = requests.filter((r) => found.has(r.scenarioId));
     const rows = await this.#d.runs.createMany(
-      stored.map((r) => this.#pendingRun(found.get(r.scenarioId)!, r.source)),
+      stored.map((r) => this.#pendingRun(found.get(r.scenarioId)!, r)),
     );
     // The runs are stored as pending before they are queued: if the process dies now, or the
     // queue cannot take them, the supervisor queues them again.
@@ -62,7 +70,10 @@ export class RunService {
     );
   }
 
-  #pendingRun({ scenario, automation }: ScenarioWithAutomation, source: RunSource): NewRun {
+  #pendingRun(
+    { scenario, automation }: ScenarioWithAutomation,
+    { source, scheduleId }: TriggerRequest,
+  ): NewRun {
     const spec: RunSpecSnapshot = {
       automation: {
         id: automation.id,
@@ -82,6 +93,7 @@ export class RunService {
       scenarioName: scenario.name,
       automationName: automation.name,
       source,
+      scheduleId,
       spec,
       environment: this.#d.environment,
     };

@@ -47,6 +47,7 @@ export function presentRunSummary(row: RunListRow): RunView {
     scenario_name: row.scenarioName,
     automation_name: row.automationName,
     source: row.source,
+    schedule_id: row.scheduleId,
     status: row.status,
     reason: row.reason,
     error: row.error,
