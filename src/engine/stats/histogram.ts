@@ -9,12 +9,16 @@ import {
 
 export type { Histogram };
 
-/** Latencies are recorded in microseconds; this tracks up to an hour and grows beyond. */
-const HIGHEST_TRACKABLE_US = 3_600_000_000;
+/**
+ * Latencies are recorded in microseconds. A histogram starts tracking up to 10 s (120 KB of
+ * counts) and grows when it meets a longer latency: starting at an hour cost 190 KB per
+ * histogram, allocated and zeroed for every run, however short.
+ */
+const INITIAL_HIGHEST_US = 10_000_000;
 
 /** The run histogram: 3 significant digits (0.1 % relative error), counts as 64-bit floats. */
-export function latencyHistogram(): Float64Histogram {
-  const histogram = new Float64Histogram(1, HIGHEST_TRACKABLE_US, 3);
+export function latencyHistogram(highest = INITIAL_HIGHEST_US): Float64Histogram {
+  const histogram = new Float64Histogram(1, Math.max(highest, INITIAL_HIGHEST_US), 3);
   histogram.autoResize = true;
   return histogram;
 }
@@ -64,23 +68,37 @@ export class FastRecorder {
  */
 export class IntervalHistograms {
   readonly #source: Float64Histogram;
-  readonly #previous = latencyHistogram();
-  readonly #interval = latencyHistogram();
+  /** The source as it was at the previous call; made at the first call that is not the last. */
+  #previous: Float64Histogram | undefined;
+  #interval: Float64Histogram | undefined;
 
   constructor(source: Float64Histogram) {
     this.#source = source;
   }
 
-  /** What was recorded into the source since the previous call. Valid until the next call. */
-  next(): Histogram {
+  /**
+   * What was recorded into the source since the previous call. Valid until the next call.
+   * `last`: no call follows, so nothing is kept for one (a run shorter than a second then
+   * allocates no histogram but its own).
+   */
+  next(last = false): Histogram {
     const source = this.#source;
-    const previous = this.#previous;
-    const interval = this.#interval;
-    // The source grows (autoResize) when it meets a value beyond its range; follow it.
-    if (previous.countsArrayLength !== source.countsArrayLength) {
-      previous.resize(source.highestTrackableValue);
-      interval.resize(source.highestTrackableValue);
+    if (!this.#previous) {
+      // The first interval is everything recorded so far: the source itself.
+      source.establishInternalTackingValues(source.countsArrayLength);
+      if (!last) {
+        this.#previous = latencyHistogram(source.highestTrackableValue);
+        this.#previous._counts.set(source._counts);
+      }
+      return source;
     }
+    const previous = this.#previous;
+    const interval = (this.#interval ??= latencyHistogram(source.highestTrackableValue));
+    // The source grows (autoResize) when it meets a value beyond its range; follow it.
+    if (previous.countsArrayLength !== source.countsArrayLength)
+      previous.resize(source.highestTrackableValue);
+    if (interval.countsArrayLength !== source.countsArrayLength)
+      interval.resize(source.highestTrackableValue);
     const now = source._counts;
     const before = previous._counts;
     const counts = interval._counts;

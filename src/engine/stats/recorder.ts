@@ -130,8 +130,8 @@ export class Recorder {
     }
   }
 
-  #closeBucket(): void {
-    const h = this.#seconds.next();
+  #closeBucket(last = false): void {
+    const h = this.#seconds.next(last);
     const bucket: TimelineBucket = {
       t: this.#bucketT,
       completed: this.#bucketCompleted,
@@ -159,7 +159,7 @@ export class Recorder {
   finish(end: number, cancelled: boolean): RunSnapshot {
     this.#roll(end);
     // The last, partial second.
-    if (this.#bucketCompleted + this.#bucketFailed > 0 || this.timeline.length === 0) this.#closeBucket();
+    if (this.#bucketCompleted + this.#bucketFailed > 0 || this.timeline.length === 0) this.#closeBucket(true);
     const failures: Record<string, number> = {};
     for (const [reason, count] of this.failures) failures[reason] = count;
     return {

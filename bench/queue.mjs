@@ -1,0 +1,204 @@
+// Child of `npm run bench` (section `queue`): runs on BullMQ with an API and separate worker
+// processes, as deployed. Starts `aurea serve --no-worker` and <workers> `aurea worker` processes
+// on a new PostgreSQL database and a Redis key prefix of its own, then:
+//   tiny:  offers <rate> triggers/s (autocannon, fixed overall rate) of a scenario of one 0 ms job
+//          for <seconds> s, and measures runs completed per second end to end and the queue wait
+//          (created → started, from the runs' own timestamps) of every run;
+//   sleep: triggers <count> runs of one 100 ms job at once and measures how long they take.
+// Prints one JSON line. Usage: node bench/queue.mjs <workers> <tiny|sleep> [rate|count] [seconds]
+import { execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
+import pg from "pg";
+
+const [workersArg = "2", mode = "tiny", amountArg, secondsArg = "10"] = process.argv.slice(2);
+const workers = Number(workersArg);
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const CLI = join(ROOT, "dist/cli/main.js");
+const adminUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const name = `aurea_bench_q_${process.pid}_${randomBytes(3).toString("hex")}`;
+const prefix = `aurea-bench-${process.pid}-${randomBytes(3).toString("hex")}`;
+const dataDir = mkdtempSync(join(tmpdir(), "aurea-bench-queue-"));
+
+const admin = new pg.Client({ connectionString: adminUrl });
+await admin.connect();
+await admin.query(`create database ${name}`);
+await admin.end();
+const dbUrl = new URL(adminUrl);
+dbUrl.pathname = `/${name}`;
+
+const env = {
+  ...process.env,
+  DATABASE_URL: dbUrl.toString(),
+  REDIS_URL: redisUrl,
+  AUREA_QUEUE_PREFIX: prefix,
+  AUREA_DATA_DIR: dataDir,
+  AUREA_RUN_CONCURRENCY: mode === "sleep" ? "4" : "32",
+  LOG_LEVEL: "warn",
+};
+const children = [];
+const spawnCli = (args, extra = {}) => {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...env, ...extra },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (out += d));
+  children.push(child);
+  return { child, output: () => out };
+};
+
+try {
+  // Migrations first, so that the processes do not race to apply them.
+  execFileSync(process.execPath, [CLI, "migrate"], { env, stdio: "ignore" });
+  const api = spawnCli(["serve", "--no-worker"], { PORT: "0", LOG_LEVEL: "info" });
+  const base = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`API did not start: ${api.output()}`)), 60_000);
+    const look = () => {
+      const match = /"url":"(http:\/\/[^"]+)"/.exec(api.output());
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      } else setTimeout(look, 50);
+    };
+    look();
+  });
+  for (let i = 0; i < workers; i++) spawnCli(["worker"]);
+  const post = async (path, body) => {
+    const response = await fetch(`${base}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (response.status >= 300) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+    return response.json();
+  };
+  // Wait until every worker is connected to the queue (the API's metrics read it from Redis).
+  for (let i = 0; ; i++) {
+    const metrics = await fetch(`${base}/metrics`).then((r) => r.text());
+    const online = Number(/^aurea_queue_workers (\d+)/m.exec(metrics)?.[1] ?? 0);
+    if (online >= workers) break;
+    if (i > 600) throw new Error(`only ${online} of ${workers} workers online`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+
+  const automation = await post("/api/v1/automations", {
+    name: "bench",
+    kind: "synthetic",
+    config: { duration_ms: mode === "sleep" ? 100 : 0 },
+  });
+  const scenario = await post("/api/v1/scenarios", {
+    name: "bench",
+    automation_id: automation.id,
+    load: { model: "closed", jobs: 1 },
+  });
+
+  let offered;
+  if (mode === "tiny") {
+    const rate = Number(amountArg ?? 600);
+    offered = { rate, seconds: Number(secondsArg) };
+    // Aurea's own open model paces the triggers evenly (autocannon's --overallRate sends each
+    // second's requests in one burst, which measures the burst, not the queue).
+    const out = execFileSync(
+      process.execPath,
+      [
+        CLI,
+        "run",
+        "--rate",
+        String(rate),
+        "--duration",
+        `${secondsArg}s`,
+        "--url",
+        `${base}/api/v1/runs/trigger`,
+        "-X",
+        "POST",
+        "-H",
+        "content-type: application/json",
+        "--body",
+        JSON.stringify({ scenario_id: scenario.id }),
+        "--expect-status",
+        "202",
+        "--connections",
+        "20",
+        "--json",
+        "--no-progress",
+      ],
+      {
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+        stdio: ["ignore", "pipe", "ignore"],
+        env: process.env,
+      },
+    );
+    const load = JSON.parse(out);
+    offered.accepted = load.counts.completed;
+    offered.refused = load.counts.failed;
+  } else {
+    const count = Number(amountArg ?? 120);
+    offered = { count };
+    await Promise.all(
+      Array.from({ length: count }, () => post("/api/v1/runs/trigger", { scenario_id: scenario.id })),
+    );
+  }
+
+  // Until nothing is pending or running.
+  const db = new pg.Client({ connectionString: dbUrl.toString() });
+  await db.connect();
+  const deadline = Date.now() + 600_000;
+  for (;;) {
+    const { rows } = await db.query(
+      "select count(*)::int as n from runs where status in ('pending', 'running')",
+    );
+    if (rows[0].n === 0) break;
+    if (Date.now() > deadline) throw new Error("runs still unfinished after 10 minutes");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const { rows } = await db.query(`
+    select count(*)::int as runs,
+           count(*) filter (where status = 'completed')::int as completed,
+           extract(epoch from max(finished_at) - min(created_at))::float8 as span_s,
+           percentile_cont(0.5) within group (order by extract(epoch from started_at - created_at)) * 1000 as wait_p50_ms,
+           percentile_cont(0.95) within group (order by extract(epoch from started_at - created_at)) * 1000 as wait_p95_ms,
+           max(extract(epoch from started_at - created_at)) * 1000 as wait_max_ms
+      from runs`);
+  await db.end();
+  const r = rows[0];
+  console.log(
+    JSON.stringify({
+      mode,
+      workers,
+      ...offered,
+      runs: r.runs,
+      completed: r.completed,
+      span_s: r.span_s,
+      runs_per_s: r.completed / r.span_s,
+      wait_p50_ms: r.wait_p50_ms,
+      wait_p95_ms: r.wait_p95_ms,
+      wait_max_ms: r.wait_max_ms,
+    }),
+  );
+} finally {
+  for (const child of children) child.kill("SIGTERM");
+  await Promise.all(
+    children.map((c) => (c.exitCode === null ? new Promise((resolve) => c.once("close", resolve)) : null)),
+  );
+  rmSync(dataDir, { recursive: true, force: true });
+  const dropper = new pg.Client({ connectionString: adminUrl });
+  await dropper.connect();
+  await dropper.query(`drop database if exists ${name} with (force)`);
+  await dropper.end();
+  const redis = new Redis(redisUrl);
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== "0");
+  redis.disconnect();
+}
