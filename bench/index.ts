@@ -24,6 +24,7 @@ import {
   table,
 } from "./lib.js";
 import { KPI_TARGETS, kpisSection, TRIGGER_TARGETS, triggersSection } from "./platform.js";
+import { QUEUE_TARGETS, queueSection } from "./queue.js";
 
 interface ThroughputRun {
   jobs: number;
@@ -258,6 +259,7 @@ const SECTIONS = {
   memory: { run: memorySection, targets: ["heapUsed per in-flight job < 2048 B"] },
   kpis: { run: kpisSection, targets: KPI_TARGETS },
   triggers: { run: triggersSection, targets: TRIGGER_TARGETS },
+  queue: { run: queueSection, targets: QUEUE_TARGETS },
 } as const;
 type SectionName = keyof typeof SECTIONS;
 const isSection = (name: string): name is SectionName => Object.hasOwn(SECTIONS, name);

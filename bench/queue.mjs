@@ -8,7 +8,8 @@
 // Prints one JSON line. Usage: node bench/queue.mjs <workers> <tiny|sleep> [rate|count] [seconds]
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -43,7 +44,8 @@ const env = {
 };
 const children = [];
 const spawnCli = (args, extra = {}) => {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const flags = (process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean);
+  const child = spawn(process.execPath, [...flags, CLI, ...args], {
     env: { ...env, ...extra },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -57,18 +59,25 @@ const spawnCli = (args, extra = {}) => {
 try {
   // Migrations first, so that the processes do not race to apply them.
   execFileSync(process.execPath, [CLI, "migrate"], { env, stdio: "ignore" });
-  const api = spawnCli(["serve", "--no-worker"], { PORT: "0", LOG_LEVEL: "info" });
-  const base = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`API did not start: ${api.output()}`)), 60_000);
-    const look = () => {
-      const match = /"url":"(http:\/\/[^"]+)"/.exec(api.output());
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      } else setTimeout(look, 50);
-    };
-    look();
+  // Request logs (info) would cost the API as much CPU as the triggers themselves: warn only,
+  // on a port chosen here.
+  const port = await new Promise((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
   });
+  const api = spawnCli(["serve", "--no-worker"], { PORT: String(port) });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    const up = await fetch(`${base}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (up) break;
+    if (i > 600) throw new Error(`API did not start: ${api.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   for (let i = 0; i < workers; i++) spawnCli(["worker"]);
   const post = async (path, body) => {
     const response = await fetch(`${base}${path}`, {
@@ -169,6 +178,14 @@ try {
       from runs`);
   await db.end();
   const r = rows[0];
+  // CPU seconds each process used (Linux /proc), to see where the machine's two cores went.
+  const cpu = {};
+  for (const [i, child] of children.entries()) {
+    try {
+      const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1].split(" ");
+      cpu[i === 0 ? "api" : `worker${i}`] = (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {}
+  }
   console.log(
     JSON.stringify({
       mode,
@@ -180,7 +197,8 @@ try {
       runs_per_s: r.completed / r.span_s,
       wait_p50_ms: r.wait_p50_ms,
       wait_p95_ms: r.wait_p95_ms,
-      wait_max_ms: r.wait_max_ms,
+      wait_max_ms: Number(r.wait_max_ms),
+      cpu_s: cpu,
     }),
   );
 } finally {

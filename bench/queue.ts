@@ -1,0 +1,109 @@
+/**
+ * Runs on BullMQ as deployed: an API process (`serve --no-worker`) and `aurea worker` processes
+ * on PostgreSQL and Redis (queue.mjs). Tiny runs measure throughput end to end and the queue's
+ * wait; sleep-bound runs measure how a second worker scales.
+ */
+import { Redis } from "ioredis";
+import pg from "pg";
+import { check, fixed, heading, int, log, runNodeBench, type SectionResult, skipped, table } from "./lib.js";
+
+const POSTGRES_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+/** Offered trigger rate for the tiny runs (above the 500 runs/s target). */
+const TINY_RATE = 600;
+
+interface QueueResult {
+  mode: "tiny" | "sleep";
+  workers: number;
+  rate?: number;
+  count?: number;
+  runs: number;
+  completed: number;
+  span_s: number;
+  runs_per_s: number;
+  wait_p50_ms: number;
+  wait_p95_ms: number;
+  wait_max_ms: number;
+  cpu_s: Record<string, number>;
+}
+
+export const QUEUE_TARGETS = [
+  "≥ 500 runs/s end to end, 2 workers (1 job of 0 ms)",
+  "2 workers ≥ 1.6 × 1 worker (1 job of 100 ms)",
+  "queue wait (created → started) p95 < 20 ms at that load",
+];
+
+async function reachable(): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.end();
+  } catch {
+    return `no PostgreSQL at ${POSTGRES_URL}`;
+  }
+  const redis = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  redis.on("error", () => {});
+  try {
+    await redis.connect();
+    await redis.ping();
+    return undefined;
+  } catch {
+    return `no Redis at ${REDIS_URL}`;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export async function queueSection(): Promise<SectionResult> {
+  heading("7. Queue: API + worker processes on BullMQ (Redis) and PostgreSQL");
+  log("`aurea serve --no-worker` and `aurea worker` processes; tiny runs offered at a steady rate by");
+  log("`aurea run` (open model) for 10 s; sleep runs triggered all at once (200 runs, 4 per worker)");
+  const missing = await reachable();
+  if (missing) return { checks: QUEUE_TARGETS.map((t) => skipped("queue", t, missing)), data: null };
+  const bench = (args: string[]) => runNodeBench<QueueResult>("queue.mjs", args, { timeoutMs: 900_000 });
+  const tiny = await bench(["2", "tiny", String(TINY_RATE), "10"]);
+  const sleepOne = await bench(["1", "sleep", "200"]);
+  const sleepTwo = await bench(["2", "sleep", "200"]);
+  const results = [tiny, sleepOne, sleepTwo];
+  log(
+    table([
+      ["runs", "workers", "runs", "runs/s", "wait p50 ms", "wait p95 ms", "CPU s (api, workers)"],
+      ...results.map((r) => [
+        r.mode === "tiny" ? `tiny, ${r.rate}/s offered` : "sleep 100 ms",
+        String(r.workers),
+        int(r.completed),
+        fixed(r.runs_per_s, 1),
+        fixed(r.wait_p50_ms, 1),
+        fixed(r.wait_p95_ms, 1),
+        Object.values(r.cpu_s)
+          .map((s) => fixed(s, 1))
+          .join(", "),
+      ]),
+    ]),
+  );
+  const scaling = sleepTwo.runs_per_s / sleepOne.runs_per_s;
+  const note =
+    "every process (API, 2 workers, PostgreSQL, Redis, the load generator) shares the machine's 2 cores";
+  return {
+    checks: [
+      check(
+        "queue",
+        QUEUE_TARGETS[0]!,
+        `${fixed(tiny.runs_per_s, 0)} runs/s (${int(tiny.completed)} of ${int(tiny.runs)} completed)`,
+        tiny.runs_per_s >= 500 && tiny.completed === tiny.runs,
+      ),
+      check(
+        "queue",
+        QUEUE_TARGETS[1]!,
+        `${fixed(scaling, 2)}× (${fixed(sleepOne.runs_per_s, 1)} → ${fixed(sleepTwo.runs_per_s, 1)} runs/s)`,
+        scaling >= 1.6,
+      ),
+      check("queue", QUEUE_TARGETS[2]!, `${fixed(tiny.wait_p95_ms, 1)} ms`, tiny.wait_p95_ms < 20, note),
+    ],
+    data: results,
+  };
+}
