@@ -37,6 +37,17 @@ export function scenarioInputSchema(limits: SpecLimits) {
       assertion: assertionSchema.nullable().default(null),
       tags: z.array(z.string().min(1).max(100)).max(50).default([]),
       on_interrupt: z.enum(["fail", "rerun"]).default("fail"),
+      shards: z
+        .number()
+        .int()
+        .min(1)
+        .max(64)
+        .default(1)
+        .describe("split each run into this many shard jobs, executed by whichever workers take them"),
+      allow_partial: z
+        .boolean()
+        .default(false)
+        .describe("a failed shard fails the run unless this; the run then keeps the other shards' result"),
     })
     .superRefine((scenario, ctx) => {
       const parsed = engineSpec(scenario, limits);
@@ -75,6 +86,8 @@ export const scenarioView = z.object({
   assertion: z.record(z.string(), z.unknown()).nullable(),
   tags: z.array(z.string()),
   on_interrupt: z.enum(["fail", "rerun"]),
+  shards: z.number(),
+  allow_partial: z.boolean(),
   baseline_run_id: z.number().nullable(),
   created_at: timestamp,
   updated_at: timestamp,

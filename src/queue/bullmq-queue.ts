@@ -2,7 +2,14 @@ import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { Logger } from "../telemetry/logger.js";
 import type { QueueMetrics } from "../telemetry/queue-metrics.js";
-import { JOB_CATALOG, type JobName, type JobPayload, runJobId, schedulerId } from "./job-catalog.js";
+import {
+  JOB_CATALOG,
+  type JobName,
+  type JobPayload,
+  runJobId,
+  schedulerId,
+  shardJobId,
+} from "./job-catalog.js";
 import type { JobHandlers, JobQueue, QueueCounts, QueuedRun } from "./job-queue.js";
 
 /** When a schedule ticks, as BullMQ's job schedulers take it. */
@@ -13,6 +20,8 @@ export interface BullMqQueueOptions {
   url: string;
   /** Key prefix in Redis: processes sharing it share the queue (tests use their own). */
   prefix: string;
+  /** Queue name under the prefix (default `runs`; shards have a queue of their own). */
+  name?: string;
   /** Jobs this process's worker runs at once. */
   concurrency: number;
   logger: Logger;
@@ -25,9 +34,6 @@ export interface BullMqQueueOptions {
   /** How long to wait for Redis at start. */
   connectTimeoutMs?: number;
 }
-
-/** Queue name inside the prefix. */
-const QUEUE = "runs";
 
 export class QueueUnavailableError extends Error {
   override readonly name = "QueueUnavailableError";
@@ -55,7 +61,7 @@ export class BullMqQueue implements JobQueue {
     this.#producer = new Redis(options.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
     // Reconnecting is ioredis's job; an error event without a listener would crash the process.
     this.#producer.on("error", () => {});
-    this.#queue = new Queue(QUEUE, { connection: this.#producer, prefix: options.prefix });
+    this.#queue = new Queue(options.name ?? "runs", { connection: this.#producer, prefix: options.prefix });
     this.#queue.on("error", () => {});
   }
 
@@ -84,21 +90,27 @@ export class BullMqQueue implements JobQueue {
 
   async enqueue(runs: readonly QueuedRun[]): Promise<void> {
     if (this.#closing || runs.length === 0) return;
-    const policy = JOB_CATALOG["run.execute"];
     await this.#queue.addBulk(
-      runs.map(({ runId, attempt }) => ({
-        name: "run.execute" satisfies JobName,
-        data: policy.payload.parse({ run_id: runId, attempt }),
-        opts: {
-          jobId: runJobId(runId, attempt),
-          attempts: policy.attempts,
-          backoff: policy.backoff,
-          // Kept for inspection; a failed job is removed, so that the run (still pending) can
-          // be queued again under the same id once the store is back.
-          removeOnComplete: { count: 1000 },
-          removeOnFail: true,
-        },
-      })),
+      runs.map(({ runId, attempt, shard }) => {
+        const name: JobName = shard === undefined ? "run.execute" : "run.shard";
+        const policy = JOB_CATALOG[name];
+        return {
+          name,
+          data:
+            shard === undefined
+              ? JOB_CATALOG["run.execute"].payload.parse({ run_id: runId, attempt })
+              : JOB_CATALOG["run.shard"].payload.parse({ run_id: runId, attempt, shard }),
+          opts: {
+            jobId: shard === undefined ? runJobId(runId, attempt) : shardJobId(runId, attempt, shard),
+            attempts: policy.attempts,
+            backoff: policy.backoff,
+            // Kept for inspection; a failed job is removed, so that the run (still pending) can
+            // be queued again under the same id once the store is back.
+            removeOnComplete: { count: 1000 },
+            removeOnFail: true,
+          },
+        };
+      }),
     );
   }
 
@@ -149,14 +161,18 @@ export class BullMqQueue implements JobQueue {
     const connection = new Redis(url, { maxRetriesPerRequest: null });
     connection.on("error", () => {});
     this.#workerConnection = connection;
-    this.#worker = new Worker(QUEUE, (job, _token, signal) => this.#process(job, handlers, signal), {
-      connection,
-      prefix,
-      concurrency,
-      lockDuration: this.#options.lockDurationMs ?? 30_000,
-      maxStalledCount: 1,
-      name: `aurea-${process.pid}`,
-    });
+    this.#worker = new Worker(
+      this.#queue.name,
+      (job, _token, signal) => this.#process(job, handlers, signal),
+      {
+        connection,
+        prefix,
+        concurrency,
+        lockDuration: this.#options.lockDurationMs ?? 30_000,
+        maxStalledCount: 1,
+        name: `aurea-${process.pid}`,
+      },
+    );
     this.#worker.on("error", (error) => logger.warn({ err: error }, "queue worker: Redis error; retrying"));
     this.#worker.on("failed", (job, error) => {
       if (job && metrics && job.finishedOn) {
@@ -174,10 +190,13 @@ export class BullMqQueue implements JobQueue {
     const controller = new AbortController();
     this.#running.set(id, controller);
     try {
-      if (name === "run.execute") {
+      const abort = signal ? AbortSignal.any([controller.signal, signal]) : controller.signal;
+      if (name === "run.execute" && handlers.run) {
         const payload = parsePayload(job, name);
-        const abort = signal ? AbortSignal.any([controller.signal, signal]) : controller.signal;
         await handlers.run(payload.run_id, abort);
+      } else if (name === "run.shard" && handlers.shard) {
+        const payload = parsePayload(job, name);
+        await handlers.shard(payload.run_id, payload.attempt, payload.shard, abort);
       } else if (name === "schedule.tick" && handlers.scheduleTick) {
         const payload = parsePayload(job, name);
         await handlers.scheduleTick(payload.schedule_id, tickOf(job));

@@ -1,7 +1,9 @@
 import type { QueueMetrics } from "../telemetry/queue-metrics.js";
-import type { JobHandlers, JobQueue, QueueCounts, QueuedRun, RunHandler } from "./job-queue.js";
+import type { JobHandlers, JobQueue, QueueCounts, QueuedRun } from "./job-queue.js";
 
-const JOB = "run.execute";
+/** A job's identity here: a run, or one shard of one attempt of a run. */
+const keyOf = ({ runId, attempt, shard }: QueuedRun) =>
+  shard === undefined ? `run-${runId}` : `shard-${runId}-${attempt}-${shard}`;
 
 /** The embedded queue: runs execute in this process, at most `concurrency` at a time. */
 export class InProcessQueue implements JobQueue {
@@ -9,11 +11,11 @@ export class InProcessQueue implements JobQueue {
   readonly #concurrency: number;
   readonly #metrics: QueueMetrics | undefined;
   readonly #onError: (runId: number, error: unknown) => void;
-  readonly #waiting: number[] = [];
-  /** Waiting runs and when they were queued (a run is queued once until it starts). */
-  readonly #queuedAt = new Map<number, number>();
-  readonly #running = new Map<number, { controller: AbortController; done: Promise<void> }>();
-  #handler: RunHandler | undefined;
+  readonly #waiting: QueuedRun[] = [];
+  /** Waiting jobs and when they were queued (a job is queued once until it starts). */
+  readonly #queuedAt = new Map<string, number>();
+  readonly #running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  #handlers: JobHandlers | undefined;
   #closing = false;
   #completed = 0;
   #failed = 0;
@@ -39,7 +41,7 @@ export class InProcessQueue implements JobQueue {
       delayed: 0,
       completed: this.#completed,
       failed: this.#failed,
-      workers: this.#handler && !this.#closing ? 1 : 0,
+      workers: this.#handlers && !this.#closing ? 1 : 0,
     };
   }
 
@@ -50,16 +52,17 @@ export class InProcessQueue implements JobQueue {
     // Shutting down: the runs stay pending in the store, and the next start executes them.
     if (this.#closing) return;
     const now = performance.now();
-    for (const { runId } of runs) {
-      if (this.#queuedAt.has(runId) || this.#running.has(runId)) continue;
-      this.#queuedAt.set(runId, now);
-      this.#waiting.push(runId);
+    for (const job of runs) {
+      const key = keyOf(job);
+      if (this.#queuedAt.has(key) || this.#running.has(key)) continue;
+      this.#queuedAt.set(key, now);
+      this.#waiting.push(job);
     }
     this.#pump();
   }
 
   start(handlers: JobHandlers): void {
-    this.#handler = handlers.run;
+    this.#handlers = handlers;
     this.#pump();
   }
 
@@ -81,30 +84,33 @@ export class InProcessQueue implements JobQueue {
   }
 
   #pump(): void {
-    const handler = this.#handler;
-    if (!handler || this.#closing) return;
+    const handlers = this.#handlers;
+    if (!handlers || this.#closing) return;
     while (this.#running.size < this.#concurrency && this.#waiting.length > 0) {
-      const runId = this.#waiting.shift()!;
-      const queuedAt = this.#queuedAt.get(runId)!;
-      this.#queuedAt.delete(runId);
+      const job = this.#waiting.shift()!;
+      const key = keyOf(job);
+      const queuedAt = this.#queuedAt.get(key)!;
+      this.#queuedAt.delete(key);
       const controller = new AbortController();
+      const name = job.shard === undefined ? "run.execute" : "run.shard";
       const done = (async () => {
         const started = performance.now();
         let outcome: "completed" | "failed" = "completed";
         try {
-          await handler(runId, controller.signal);
+          if (job.shard === undefined) await handlers.run?.(job.runId, controller.signal);
+          else await handlers.shard?.(job.runId, job.attempt, job.shard, controller.signal);
           this.#completed++;
         } catch (error) {
           outcome = "failed";
           this.#failed++;
-          this.#onError(runId, error);
+          this.#onError(job.runId, error);
         } finally {
-          this.#metrics?.observe(JOB, started - queuedAt, performance.now() - started, outcome);
-          this.#running.delete(runId);
+          this.#metrics?.observe(name, started - queuedAt, performance.now() - started, outcome);
+          this.#running.delete(key);
           this.#pump();
         }
       })();
-      this.#running.set(runId, { controller, done });
+      this.#running.set(key, { controller, done });
     }
   }
 }

@@ -16,6 +16,15 @@ export const JOB_CATALOG = {
     attempts: 5,
     backoff: { type: "exponential", delay: 500 } as const,
   },
+  "run.shard": {
+    payload: z.strictObject({
+      run_id: z.number().int().min(1),
+      attempt: z.number().int().min(1),
+      shard: z.number().int().min(0),
+    }),
+    attempts: 5,
+    backoff: { type: "exponential", delay: 500 } as const,
+  },
   "schedule.tick": {
     payload: z.strictObject({ schedule_id: z.number().int().min(1) }),
     attempts: 3,
@@ -28,6 +37,10 @@ export type JobPayload<N extends JobName> = z.infer<(typeof JOB_CATALOG)[N]["pay
 
 /** The queue job id of a run's attempt: adding it again while it exists is a no-op. */
 export const runJobId = (runId: number, attempt: number) => `run-${runId}-${attempt}`;
+
+/** The queue job id of a shard of a run's attempt. */
+export const shardJobId = (runId: number, attempt: number, shard: number) =>
+  `shard-${runId}-${attempt}-${shard}`;
 
 /** The BullMQ job scheduler of schedule `id`. */
 export const schedulerId = (scheduleId: number) => `schedule-${scheduleId}`;

@@ -3,7 +3,9 @@ export type RunHandler = (runId: number, signal: AbortSignal) => Promise<void>;
 
 /** What a worker does with each kind of job. */
 export interface JobHandlers {
-  run: RunHandler;
+  run?: RunHandler;
+  /** Executes shard `shard` of attempt `attempt` of a sharded run. */
+  shard?: (runId: number, attempt: number, shard: number, signal: AbortSignal) => Promise<void>;
   /** A schedule's tick (queues with their own scheduler only: BullMQ's job schedulers). */
   scheduleTick?: (scheduleId: number, tick: Date) => Promise<void>;
 }
@@ -12,6 +14,8 @@ export interface JobHandlers {
 export interface QueuedRun {
   runId: number;
   attempt: number;
+  /** A shard of the run (a `run.shard` job) rather than the run itself. */
+  shard?: number;
 }
 
 /** How many jobs are in each state, and how many workers take them. */

@@ -13,6 +13,7 @@ import { RunEvents } from "../services/runs/run-events.js";
 import { RunExecutor, runOutcome } from "../services/runs/run-executor.js";
 import { RunService } from "../services/runs/run-service.js";
 import { RunSupervisor } from "../services/runs/run-supervisor.js";
+import { ShardExecutor } from "../services/runs/shard-executor.js";
 import { InProcessScheduler } from "../services/schedules/in-process-scheduler.js";
 import { QueueScheduler } from "../services/schedules/queue-scheduler.js";
 import { ScheduleService } from "../services/schedules/schedule-service.js";
@@ -25,6 +26,7 @@ import { KpisQuery } from "../store/kpis-query.js";
 import { RunsRepo } from "../store/runs-repo.js";
 import { ScenariosRepo } from "../store/scenarios-repo.js";
 import { SchedulesRepo } from "../store/schedules-repo.js";
+import { ShardsRepo } from "../store/shards-repo.js";
 import type { Logger } from "../telemetry/logger.js";
 import type { Telemetry } from "../telemetry/registry.js";
 import { VERSION } from "./version.js";
@@ -93,20 +95,43 @@ export async function openPlatform({
     const events = new RunEvents();
     const onError = (runId: number, error: unknown) =>
       logger.error({ run_id: runId, err: error }, "run execution failed");
-    const queue: JobQueue = config.queue.redisUrl
-      ? await BullMqQueue.open({
-          url: config.queue.redisUrl,
-          prefix: config.queue.prefix,
-          concurrency: config.runs.concurrency,
-          logger,
-          metrics: telemetry.queue,
-        })
-      : new InProcessQueue({ concurrency: config.runs.concurrency, metrics: telemetry.queue, onError });
+    // Shards have a queue of their own: coordinators waiting on their shards never take the
+    // slots the shards need.
+    const openQueue = async (name: "runs" | "shards"): Promise<JobQueue> =>
+      config.queue.redisUrl
+        ? await BullMqQueue.open({
+            url: config.queue.redisUrl,
+            prefix: config.queue.prefix,
+            name,
+            concurrency: config.runs.concurrency,
+            logger,
+            metrics: telemetry.queue,
+          })
+        : new InProcessQueue({ concurrency: config.runs.concurrency, metrics: telemetry.queue, onError });
+    const queue = await openQueue("runs");
+    const shardQueue = await openQueue("shards");
     telemetry.queue.watch(queue);
     const environment = runEnvironment({
       aurea_version: VERSION,
       store: store.driver,
       queue: queue.kind,
+    });
+    const jobs = new AutomationJobs({
+      secrets,
+      checkTarget: async (url) => {
+        const parsed = checkUrl(url, policy);
+        await resolveGuarded(parsed.hostname.replace(/^\[|\]$/g, ""), policy);
+      },
+      lookup: guardedLookup(policy),
+      tinyfishBaseUrl: config.outbound.tinyfishBaseUrl,
+    });
+    const sharded = new ShardExecutor({
+      runs,
+      shards: new ShardsRepo(store.db),
+      queue: shardQueue,
+      jobs,
+      limits,
+      logger,
     });
     const executor = new RunExecutor({
       runs,
@@ -114,15 +139,8 @@ export async function openPlatform({
       metrics: telemetry.benchmark,
       logger,
       limits,
-      jobs: new AutomationJobs({
-        secrets,
-        checkTarget: async (url) => {
-          const parsed = checkUrl(url, policy);
-          await resolveGuarded(parsed.hostname.replace(/^\[|\]$/g, ""), policy);
-        },
-        lookup: guardedLookup(policy),
-        tinyfishBaseUrl: config.outbound.tinyfishBaseUrl,
-      }),
+      jobs,
+      sharded,
     });
     const service = new RunService({
       runs,
@@ -155,11 +173,15 @@ export async function openPlatform({
       logger,
     });
     await schedules.start();
-    if (worker)
+    if (worker) {
       queue.start({
         run: (runId, signal) => executor.execute(runId, signal),
         scheduleTick: async (id, tick) => void (await schedules.tick(id, tick)),
       });
+      shardQueue.start({
+        shard: (runId, attempt, shard, signal) => sharded.execute(runId, attempt, shard, signal),
+      });
+    }
     const supervisor = new RunSupervisor(service, logger, {
       leaseMs: config.runs.leaseMs,
       sweepAfterMs: SWEEP_AFTER_MS,
@@ -191,7 +213,8 @@ export async function openPlatform({
       close: async (graceMs) => {
         await scheduler.close();
         await supervisor.stop();
-        await queue.close(graceMs);
+        // A coordinator that stops lets its shards stop (they watch the run), and the reverse.
+        await Promise.all([queue.close(graceMs), shardQueue.close(graceMs)]);
         await rollups.stop();
         if (!given) await store.close();
       },

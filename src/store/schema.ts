@@ -54,6 +54,10 @@ export const scenarios = pgTable(
       .notNull()
       .default("fail"),
     baselineRunId: bigint("baseline_run_id", { mode: "number" }),
+    /** Split each run into this many shard jobs, executed by whichever workers take them. */
+    shards: integer("shards").notNull().default(1),
+    /** A failed shard fails the run, unless this: the run then keeps what the others measured. */
+    allowPartial: boolean("allow_partial").notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -90,6 +94,31 @@ export const schedules = pgTable(
     index("schedules_scenario_idx").on(t.scenarioId),
     check("schedules_one_timing", sql`(${t.cron} is null) <> (${t.intervalSeconds} is null)`),
   ],
+);
+
+/**
+ * One shard of a sharded run's attempt: a part of the load (job counts and rates divided) that a
+ * worker executes, starting with the other shards at `start_at`, and whose mergeable snapshot
+ * the run's coordinator merges into the run's result.
+ */
+export const runShards = pgTable(
+  "run_shards",
+  {
+    runId: bigint("run_id", { mode: "number" }).notNull(),
+    attempt: integer("attempt").notNull(),
+    shard: integer("shard").notNull(),
+    status: text("status", { enum: ["pending", "running", "completed", "failed"] })
+      .notNull()
+      .default("pending"),
+    startAt: timestamp("start_at", { withTimezone: true, mode: "date" }).notNull(),
+    /** Host and process that executed it. */
+    executor: text("executor"),
+    /** `{snapshot, extra_cost, sample}`: the engine's mergeable snapshot and the job's extras. */
+    result: jsonb("result").$type<Record<string, unknown>>(),
+    error: text("error"),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.attempt, t.shard] })],
 );
 
 export const RUN_STATUSES = ["pending", "running", "completed", "failed", "cancelled"] as const;
@@ -207,4 +236,4 @@ export const secrets = pgTable("secrets", {
   updatedAt: updatedAt(),
 });
 
-export const schema = { automations, scenarios, schedules, runs, runRollups, secrets };
+export const schema = { automations, scenarios, schedules, runs, runShards, runRollups, secrets };

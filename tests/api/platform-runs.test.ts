@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { decodeHistogram, percentileOf } from "../../src/engine/index.js";
 import { latencyHistogram } from "../../src/engine/stats/histogram.js";
@@ -319,5 +320,92 @@ describe("comparing runs", () => {
     expect(compared.baseline_id).toBe(first);
     expect(compared.metrics).toHaveLength(8);
     expect((await t.request("GET", `/api/v1/runs/${second}/compare?baseline=999`)).statusCode).toBe(422);
+  });
+});
+
+describe("sharded runs", () => {
+  it("splits a run into shard jobs and merges them into the result one process gives for the same seeded workload", async () => {
+    const t = await platformApp({ env: { AUREA_RUN_CONCURRENCY: "4" } });
+    const automation = await t.request("POST", "/api/v1/automations", {
+      name: "fixed",
+      kind: "synthetic",
+      config: { duration_ms: 20, distribution: "fixed" },
+    });
+    const load = { model: "closed", jobs: 90, concurrency: 9 };
+    const scenario = async (name: string, shards: number) => {
+      const created = await t.request("POST", "/api/v1/scenarios", {
+        name,
+        automation_id: automation.json().id,
+        load,
+        shards,
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      expect(created.json()).toMatchObject({ shards, allow_partial: false });
+      return created.json().id;
+    };
+    const whole = (
+      await t.request("POST", "/api/v1/runs/trigger", { scenario_id: await scenario("whole", 1) })
+    ).json().id;
+    const split = (
+      await t.request("POST", "/api/v1/runs/trigger", { scenario_id: await scenario("split", 3) })
+    ).json().id;
+    const one = await t.waitForRun(whole, 30_000);
+    const three = await t.waitForRun(split, 30_000);
+    expect(three).toMatchObject({ status: "completed", passed: true, total_jobs: 90, failed_jobs: 0 });
+    expect(three.outcomes).toEqual(one.outcomes);
+    // The merged histogram holds every job of every shard, and the timeline every completion.
+    expect(decodeHistogram(three.histogram as string).totalCount).toBe(90);
+    const timeline = three.timeline as { completed: number }[];
+    expect(timeline.reduce((sum, p) => sum + p.completed, 0)).toBe(90);
+    // Same jobs, same durations: the same latency to within timer jitter.
+    const latency = (r: Record<string, unknown>) => r.latency_ms as { p50: number; p99: number };
+    expect(Math.abs(latency(three).p50 - latency(one).p50)).toBeLessThan(5);
+    expect(three.cost).toBeCloseTo(one.cost as number, 3);
+
+    const rows = await t.platform.store.db.execute(
+      sql`select shard, status, executor from run_shards where run_id = ${split} order by shard`,
+    );
+    const shards = (rows as unknown as { rows: { shard: number; status: string }[] }).rows;
+    expect(shards.map((s) => [s.shard, s.status])).toEqual([
+      [0, "completed"],
+      [1, "completed"],
+      [2, "completed"],
+    ]);
+  });
+
+  it("fails a sharded run with the failing shard's reason", async () => {
+    const t = await platformApp();
+    const automation = await t.request("POST", "/api/v1/automations", {
+      name: "private",
+      kind: "http",
+      config: { url: "http://10.0.0.1/" },
+    });
+    const scenario = await t.request("POST", "/api/v1/scenarios", {
+      name: "blocked",
+      automation_id: automation.json().id,
+      load: { model: "closed", jobs: 4 },
+      shards: 2,
+    });
+    const id = (await t.request("POST", "/api/v1/runs/trigger", { scenario_id: scenario.json().id })).json()
+      .id;
+    const run = await t.waitForRun(id, 30_000);
+    expect(run).toMatchObject({ status: "failed", reason: "shard_failed" });
+    expect(run.error).toMatch(/^shard 0 of 2: /);
+  });
+
+  it.each([0, 65, 1.5])("refuses shards %j with 400 naming shards", async (shards) => {
+    const t = await platformApp();
+    const automation = await t.request("POST", "/api/v1/automations", {
+      name: "a",
+      kind: "synthetic",
+      config: {},
+    });
+    const response = await t.request("POST", "/api/v1/scenarios", {
+      name: "s",
+      automation_id: automation.json().id,
+      shards,
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().details.map((d: { field: string }) => d.field)).toContain("shards");
   });
 });

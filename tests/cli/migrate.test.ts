@@ -42,6 +42,7 @@ describe("aurea migrate", () => {
       expect(tables.rows.map((r: { table_name: string }) => r.table_name)).toEqual([
         "automations",
         "run_rollups",
+        "run_shards",
         "runs",
         "scenarios",
         "schedules",

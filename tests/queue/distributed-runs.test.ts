@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/config.js";
 import { BullMqQueue } from "../../src/queue/bullmq-queue.js";
@@ -289,6 +290,43 @@ describe.skipIf(!REDIS_URL)("runs on the BullMQ queue (REDIS_URL; skipped withou
       const [rerunRow, failRow] = await settle(ids, 30_000);
       expect(rerunRow).toMatchObject({ status: "completed", attempts: 2, totalJobs: 100 });
       expect(failRow).toMatchObject({ status: "failed", reason: "interrupted", attempts: 1 });
+    },
+  );
+
+  it.skipIf(DRIVER !== "postgres")(
+    "executes a sharded run's shards on two worker processes and merges them (needs PostgreSQL)",
+    async () => {
+      const api = await start({ worker: false });
+      const automation = await seed.automation("fixed", 20);
+      const scenario = await seed.scenarios.create({
+        name: "sharded",
+        automationId: automation.id,
+        load: { model: "closed", jobs: 60, concurrency: 6 },
+        shards: 2,
+      });
+      // One shard at a time per worker: the two shards, busy together, must land on both.
+      const workers = [0, 1].map(() =>
+        startCli(["worker"], {
+          DATABASE_URL: t.url!,
+          REDIS_URL: redisUrl,
+          AUREA_QUEUE_PREFIX: prefix,
+          AUREA_RUN_CONCURRENCY: "1",
+          LOG_LEVEL: "silent",
+        }),
+      );
+      cleanups.push(async () => {
+        for (const w of workers) w.child.kill("SIGTERM");
+        await Promise.all(workers.map((w) => w.finished));
+      });
+      const id = await trigger(api.platform, scenario.id);
+      const [run] = await settle([id], 30_000);
+      expect(run).toMatchObject({ status: "completed", totalJobs: 60, failedJobs: 0, passed: true });
+      const shards = (await t.store.db.execute(
+        sql`select shard, status, executor from run_shards where run_id = ${id} order by shard`,
+      )) as unknown as { rows: { shard: number; status: string; executor: string }[] };
+      expect(shards.rows.map((r) => r.status)).toEqual(["completed", "completed"]);
+      const pids = new Set(shards.rows.map((r) => r.executor.split(":").at(-1)));
+      expect(pids).toEqual(new Set(workers.map((w) => String(w.child.pid))));
     },
   );
 

@@ -179,7 +179,7 @@ export class AutomationJobs {
 }
 
 /** `succeeded` plus the engine's failure reasons (interrupted jobs included). */
-function engineOutcomes(result: RunResult): Record<string, number> {
+export function engineOutcomes(result: RunResult): Record<string, number> {
   return { succeeded: result.counts.completed, ...result.counts.failures };
 }
 

@@ -15,6 +15,7 @@ import type { Logger } from "../../telemetry/logger.js";
 import { type AutomationJobs, buildEngineSpec } from "./automation-job.js";
 import type { RunEvents } from "./run-events.js";
 import { runSpecSnapshot } from "./run-spec-snapshot.js";
+import type { ShardExecutor } from "./shard-executor.js";
 
 /**
  * How often a running run renews its lease in the store, which also tells it whether a
@@ -29,6 +30,8 @@ export interface RunExecutorDeps {
   logger: Logger;
   jobs: AutomationJobs;
   limits: SpecLimits;
+  /** Coordinates sharded runs (without it a sharded run executes whole here). */
+  sharded?: ShardExecutor;
   clock?: Clock;
 }
 
@@ -97,14 +100,25 @@ export class RunExecutor {
     try {
       const snapshot = runSpecSnapshot.parse(run.spec);
       const spec = buildEngineSpec(snapshot, this.#deps.limits);
-      const built = await this.#deps.jobs.build(snapshot, spec);
       let result: RunResult;
-      try {
-        result = await this.#measure(runId, spec, built.job, abort, built.extraCost);
-      } finally {
-        await built.close();
+      let outcomes: Record<string, number>;
+      let sample: unknown;
+      let shardFailure: string | undefined;
+      if (snapshot.shards > 1 && this.#deps.sharded) {
+        const merged = await this.#deps.sharded.coordinate(runId, attempt, spec, snapshot.shards, abort);
+        ({ result, outcomes, sample } = merged);
+        shardFailure = snapshot.allow_partial ? undefined : merged.failure;
+      } else {
+        const built = await this.#deps.jobs.build(snapshot, spec);
+        try {
+          result = await this.#measure(runId, spec, built.job, abort, built.extraCost);
+        } finally {
+          await built.close();
+        }
+        outcomes = built.outcomes(result);
+        sample = built.sample();
       }
-      const outcome = runOutcome(result, built.outcomes(result), built.sample());
+      const outcome = runOutcome(result, outcomes, sample);
       if (lost.signal.aborted) {
         log.warn("run was taken over after this executor lost its lease; its result is discarded");
         return;
@@ -114,6 +128,9 @@ export class RunExecutor {
       if (cancel.signal.aborted) {
         recorded = await runs.end(runId, "cancelled", "cancelled", { outcome, attempt });
         if (recorded) finish("cancelled", "cancelled");
+      } else if (shardFailure !== undefined) {
+        recorded = await runs.end(runId, "failed", "shard_failed", { error: shardFailure, outcome, attempt });
+        if (recorded) finish("failed", "shard_failed");
       } else if (shutdown.aborted) {
         const error = "the server shut down during the run";
         recorded = await runs.end(runId, "failed", "interrupted", { error, outcome, attempt });
@@ -128,7 +145,8 @@ export class RunExecutor {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       // A refused target is the user's configuration, not a fault of Aurea's: say so.
-      const reason = (error as { code?: unknown }).code === "ssrf_blocked" ? "ssrf_blocked" : "error";
+      const code = (error as { code?: unknown }).code;
+      const reason = code === "ssrf_blocked" || code === "shard_failed" ? code : "error";
       log.warn({ err: error, reason }, "run failed");
       if (await runs.end(runId, "failed", reason, { error: message.slice(0, 2000), attempt }))
         finish("failed", reason);

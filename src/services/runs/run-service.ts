@@ -86,6 +86,8 @@ export class RunService {
       thresholds: scenario.thresholds,
       cost: scenario.cost,
       assertion: scenario.assertion ?? null,
+      shards: scenario.shards,
+      allow_partial: scenario.allowPartial,
     };
     return {
       scenarioId: scenario.id,

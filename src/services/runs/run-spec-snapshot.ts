@@ -16,5 +16,8 @@ export const runSpecSnapshot = z.object({
   thresholds: z.array(z.string()).default([]),
   cost: z.record(z.string(), z.number()).default({}),
   assertion: z.record(z.string(), z.unknown()).nullable().default(null),
+  /** Shard jobs the run is split into (1: executed whole by one worker). */
+  shards: z.number().int().min(1).default(1),
+  allow_partial: z.boolean().default(false),
 });
 export type RunSpecSnapshot = z.infer<typeof runSpecSnapshot>;

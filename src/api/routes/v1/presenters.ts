@@ -32,6 +32,8 @@ export function presentScenario(row: ScenarioRow): ScenarioView {
     assertion: row.assertion ?? null,
     tags: row.tags,
     on_interrupt: row.onInterrupt,
+    shards: row.shards,
+    allow_partial: row.allowPartial,
     baseline_run_id: row.baselineRunId ?? null,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),

@@ -72,6 +72,8 @@ export const scenariosRoutes: FastifyPluginAsyncZod<ScenariosRoutesOptions> = as
       assertion: input.assertion,
       tags: input.tags,
       onInterrupt: input.on_interrupt,
+      shards: input.shards,
+      allowPartial: input.allow_partial,
     };
   }
 
