@@ -48,6 +48,16 @@ export function scenarioInputSchema(limits: SpecLimits) {
         .boolean()
         .default(false)
         .describe("a failed shard fails the run unless this; the run then keeps the other shards' result"),
+      seed: z
+        .number()
+        .int()
+        .min(0)
+        .max(0xffffffff)
+        .nullable()
+        .default(null)
+        .describe(
+          "seeds synthetic jobs: every run (and every split of one) draws the same durations and failures",
+        ),
     })
     .superRefine((scenario, ctx) => {
       const parsed = engineSpec(scenario, limits);
@@ -88,6 +98,7 @@ export const scenarioView = z.object({
   on_interrupt: z.enum(["fail", "rerun"]),
   shards: z.number(),
   allow_partial: z.boolean(),
+  seed: z.number().nullable(),
   baseline_run_id: z.number().nullable(),
   created_at: timestamp,
   updated_at: timestamp,

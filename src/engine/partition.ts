@@ -1,14 +1,18 @@
 import type { LoadSpec, WorkloadSpec } from "./spec/workload-spec.js";
 
-/** Splits `total` into `parts` integers that differ by at most one and sum to `total`. */
+/**
+ * Splits `total` into `parts` integers that differ by at most one and sum to `total`, the larger
+ * first: part i then holds exactly the jobs i, i + parts, i + 2·parts, … of the whole.
+ */
 export function splitEvenly(total: number, parts: number): number[] {
-  return Array.from({ length: parts }, (_, i) => Math.floor((total + i) / parts));
+  return Array.from({ length: parts }, (_, i) => Math.floor((total + parts - 1 - i) / parts));
 }
 
 /**
  * Divides one workload into `parts` that together produce the same load: job counts,
- * concurrency, connections and rates are divided, start times and durations stay the same, and
- * each part draws from its own random stream. Used for worker threads and shards.
+ * concurrency, connections and rates are divided, start times and durations stay the same. Part
+ * i runs the jobs i, i + parts, … of the whole, with the whole's seed, so a seeded workload
+ * draws the same durations and failures however it is split. Used for worker threads and shards.
  */
 export function partitionSpec(spec: WorkloadSpec, parts: number): WorkloadSpec[] {
   if (!Number.isInteger(parts) || parts < 1)
@@ -19,9 +23,16 @@ export function partitionSpec(spec: WorkloadSpec, parts: number): WorkloadSpec[]
   const job = spec.job;
   const connections =
     job.kind === "http" && job.connections !== undefined ? splitEvenly(job.connections, parts) : undefined;
+  // A part of a part: its jobs interleave within its parent's.
+  const outer = spec.part ?? { index: 0, of: 1 };
   return loads.map((load, i) => {
-    const part: WorkloadSpec = { ...spec, load, records: records[i]!, threads: 1 };
-    if (spec.seed !== undefined) part.seed = (spec.seed + i) >>> 0;
+    const part: WorkloadSpec = {
+      ...spec,
+      load,
+      records: records[i]!,
+      threads: 1,
+      part: { index: outer.index + i * outer.of, of: outer.of * parts },
+    };
     if (job.kind === "http" && connections) part.job = { ...job, connections: Math.max(1, connections[i]!) };
     return part;
   });

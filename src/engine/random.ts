@@ -45,3 +45,24 @@ class Sfc32 implements Random {
 export function seededRandom(seed: number): Random {
   return new Sfc32(seed);
 }
+
+/** murmur3's 32-bit finalizer: every input bit flips about half of the output bits. */
+function fmix32(h: number): number {
+  let x = h >>> 0;
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+/**
+ * The `draw`-th uniform number in [0, 1) of job `index` under `seed`, computed from the three
+ * alone: job `index` draws the same durations and failures whichever thread, shard or machine
+ * runs it, and in whatever order, so a seeded workload split in parts gives the same jobs as the
+ * whole.
+ */
+export function uniformAt(seed: number, index: number, draw: number): number {
+  let h = fmix32(seed ^ Math.imul(draw + 1, 0x9e3779b9));
+  h = fmix32(h ^ index);
+  h = fmix32(h ^ Math.floor(index / 4294967296) ^ 0x5bd1e995);
+  return h / 4294967296;
+}

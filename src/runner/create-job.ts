@@ -1,5 +1,5 @@
 import type { LookupFunction } from "node:net";
-import { type Clock, type Job, type Random, syntheticJob, type WorkloadSpec } from "../engine/index.js";
+import { type Clock, type Job, syntheticJob, type WorkloadSpec } from "../engine/index.js";
 import { httpJob } from "../jobs/http/http-job.js";
 
 /** Connections opened for open-model HTTP runs unless the spec says otherwise. */
@@ -7,7 +7,8 @@ export const DEFAULT_OPEN_CONNECTIONS = 100;
 
 export interface CreateJobOptions {
   clock: Clock;
-  random: Random;
+  /** Synthetic jobs draw their durations and failures from this seed and their job number. */
+  seed: number;
   /** Resolves HTTP hosts for every connection (the server's SSRF guard); default: the system's. */
   lookup?: LookupFunction | undefined;
   /** Keep a sample response (HTTP jobs). */
@@ -17,12 +18,12 @@ export interface CreateJobOptions {
 /** Builds the job a spec describes. The caller runs it and closes it. */
 export function createJob(
   spec: WorkloadSpec,
-  { clock, random, lookup, sampleResponse = false }: CreateJobOptions,
+  { clock, seed, lookup, sampleResponse = false }: CreateJobOptions,
 ): Job {
   const job = spec.job;
   switch (job.kind) {
     case "synthetic":
-      return syntheticJob(job, { clock, random });
+      return syntheticJob(job, { clock, seed, ...(spec.part ? { part: spec.part } : {}) });
     case "http":
       return httpJob(job, job.connections ?? defaultConnections(spec, job.pipelining), lookup, {
         sample: sampleResponse,

@@ -4,7 +4,6 @@ import {
   type Progress,
   type RunResult,
   type RunSnapshot,
-  seededRandom,
   summarize,
   systemClock,
   type TimelineBucket,
@@ -32,7 +31,7 @@ export async function runSpec(spec: WorkloadSpec, options: RunSpecOptions = {}):
 export async function measureSpec(spec: WorkloadSpec, options: RunSpecOptions = {}): Promise<RunSnapshot> {
   if (spec.threads > 1) return runInThreads(spec, options);
   const clock = options.clock ?? systemClock;
-  const job = createJob(spec, { clock, random: seededRandom(spec.seed ?? randomSeed()) });
+  const job = createJob(spec, { clock, seed: spec.seed ?? randomSeed() });
   try {
     return await execute(spec, job, {
       clock,

@@ -58,6 +58,8 @@ export const scenarios = pgTable(
     shards: integer("shards").notNull().default(1),
     /** A failed shard fails the run, unless this: the run then keeps what the others measured. */
     allowPartial: boolean("allow_partial").notNull().default(false),
+    /** Seeds synthetic jobs' durations and failures: every run draws the same ones. */
+    seed: bigint("seed", { mode: "number" }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

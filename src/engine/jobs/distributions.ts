@@ -1,5 +1,3 @@
-import type { Random } from "../random.js";
-
 export const DISTRIBUTIONS = ["fixed", "uniform", "normal", "exponential", "lognormal"] as const;
 export type DistributionName = (typeof DISTRIBUTIONS)[number];
 
@@ -15,20 +13,20 @@ export interface DistributionParams {
   spread?: number | undefined;
 }
 
-/** Draws job durations in milliseconds. Every distribution has `mean` as its mean. */
+/**
+ * Job durations in milliseconds from two uniform numbers in [0, 1) (`uniformAt` gives them per
+ * job). Every distribution has `mean` as its mean.
+ */
 export class DurationSampler {
   readonly #distribution: DistributionName;
-  readonly #random: Random;
   readonly #mean: number;
   /** uniform: lower bound; normal: sd; lognormal: mu. */
   readonly #a: number;
   /** uniform: width; lognormal: sigma. */
   readonly #b: number;
-  #spare = Number.NaN;
 
-  constructor({ distribution, mean, spread }: DistributionParams, random: Random) {
+  constructor({ distribution, mean, spread }: DistributionParams) {
     this.#distribution = distribution;
-    this.#random = random;
     this.#mean = mean;
     switch (distribution) {
       case "uniform": {
@@ -55,32 +53,28 @@ export class DurationSampler {
     }
   }
 
-  next(): number {
+  /** Whether durations vary (draw uniforms only then). */
+  get random(): boolean {
+    return this.#distribution !== "fixed";
+  }
+
+  at(u: number, v: number): number {
     switch (this.#distribution) {
       case "fixed":
         return this.#mean;
       case "uniform":
-        return this.#a + this.#b * this.#random.next();
+        return this.#a + this.#b * u;
       case "normal":
-        return Math.max(0, this.#mean + this.#a * this.#gaussian());
+        return Math.max(0, this.#mean + this.#a * gaussian(u, v));
       case "exponential":
-        return -this.#mean * Math.log(1 - this.#random.next());
+        return -this.#mean * Math.log(1 - u);
       case "lognormal":
-        return Math.exp(this.#a + this.#b * this.#gaussian());
+        return Math.exp(this.#a + this.#b * gaussian(u, v));
     }
   }
+}
 
-  /** Standard normal variates by the Box–Muller transform, using both outputs of each pair. */
-  #gaussian(): number {
-    if (!Number.isNaN(this.#spare)) {
-      const value = this.#spare;
-      this.#spare = Number.NaN;
-      return value;
-    }
-    const u = 1 - this.#random.next();
-    const v = this.#random.next();
-    const r = Math.sqrt(-2 * Math.log(u));
-    this.#spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
-  }
+/** A standard normal variate from two uniforms (Box–Muller). */
+function gaussian(u: number, v: number): number {
+  return Math.sqrt(-2 * Math.log(1 - u)) * Math.cos(2 * Math.PI * v);
 }

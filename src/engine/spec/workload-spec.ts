@@ -127,6 +127,14 @@ export function workloadSpecSchema(limits: SpecLimits = ENGINE_LIMITS) {
       thresholds: z.array(thresholdField).max(100).default([]),
       records: z.number().int().min(0).max(limits.maxRecords).default(0),
       seed: z.number().int().min(0).max(0xffffffff).optional(),
+      /**
+       * Set by `partitionSpec` on each part of a split workload (threads, shards): this part's
+       * job i is job i·of + index of the whole, so seeded jobs draw as the whole's would.
+       */
+      part: z
+        .strictObject({ index: z.number().int().min(0), of: z.number().int().min(1) })
+        .refine((p) => p.index < p.of, { message: "index must be less than of", path: ["index"] })
+        .optional(),
       graceful_stop: durationField(limits.maxRunDurationMs).default(30_000),
       progress_interval: durationField(3_600_000).default(1000),
     })

@@ -2,7 +2,6 @@ import { VirtualClock } from "../clock/virtual-clock.js";
 import { execute } from "../executors/run-workload.js";
 import type { Job } from "../jobs/job.js";
 import { syntheticJob } from "../jobs/synthetic-job.js";
-import { seededRandom } from "../random.js";
 import { parseWorkloadSpec, type WorkloadSpec, type WorkloadSpecInput } from "../spec/workload-spec.js";
 import type { RunResult } from "../stats/run-result.js";
 import { summarize } from "../stats/summarize.js";
@@ -23,9 +22,11 @@ export async function runVirtual(
   }: { job?: (clock: VirtualClock) => Job; clock?: VirtualClock; signal?: AbortSignal } = {},
 ): Promise<RunResult> {
   const s = spec(input);
-  const random = seededRandom(s.seed ?? 1);
   const theJob =
-    job?.(clock) ?? (s.job.kind === "synthetic" ? syntheticJob(s.job, { clock, random }) : undefined);
+    job?.(clock) ??
+    (s.job.kind === "synthetic"
+      ? syntheticJob(s.job, { clock, seed: s.seed ?? 1, ...(s.part ? { part: s.part } : {}) })
+      : undefined);
   if (!theJob) throw new Error("runVirtual needs a job for non-synthetic specs");
   const snapshot = await execute(s, theJob, { clock, ...(signal ? { signal } : {}) });
   await theJob.close?.();

@@ -15,7 +15,6 @@ import {
   parseWorkloadSpec,
   type RunResult,
   type SpecLimits,
-  seededRandom,
   systemClock,
   type WorkloadSpec,
 } from "../../engine/index.js";
@@ -72,7 +71,13 @@ export function buildEngineSpec(snapshot: RunSpecSnapshot, limits: SpecLimits): 
       break;
   }
   const parsed = parseWorkloadSpec(
-    { job, load: snapshot.load, thresholds: snapshot.thresholds, cost: snapshot.cost },
+    {
+      job,
+      load: snapshot.load,
+      thresholds: snapshot.thresholds,
+      cost: snapshot.cost,
+      ...(snapshot.seed !== null ? { seed: snapshot.seed } : {}),
+    },
     limits,
   );
   if (!parsed.success) {
@@ -111,7 +116,7 @@ export class AutomationJobs {
     if (spec.job.kind === "http") await this.#o.checkTarget(spec.job.url);
     const job = createJob(spec, {
       clock,
-      random: seededRandom(spec.seed ?? Math.floor(Math.random() * 0x1_0000_0000)),
+      seed: spec.seed ?? Math.floor(Math.random() * 0x1_0000_0000),
       lookup: this.#o.lookup,
       sampleResponse: true,
     });

@@ -88,6 +88,7 @@ export class RunService {
       assertion: scenario.assertion ?? null,
       shards: scenario.shards,
       allow_partial: scenario.allowPartial,
+      seed: scenario.seed,
     };
     return {
       scenarioId: scenario.id,

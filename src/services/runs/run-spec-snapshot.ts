@@ -19,5 +19,6 @@ export const runSpecSnapshot = z.object({
   /** Shard jobs the run is split into (1: executed whole by one worker). */
   shards: z.number().int().min(1).default(1),
   allow_partial: z.boolean().default(false),
+  seed: z.number().int().nullable().default(null),
 });
 export type RunSpecSnapshot = z.infer<typeof runSpecSnapshot>;

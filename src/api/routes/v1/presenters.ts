@@ -34,6 +34,7 @@ export function presentScenario(row: ScenarioRow): ScenarioView {
     on_interrupt: row.onInterrupt,
     shards: row.shards,
     allow_partial: row.allowPartial,
+    seed: row.seed,
     baseline_run_id: row.baselineRunId ?? null,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),

@@ -74,6 +74,7 @@ export const scenariosRoutes: FastifyPluginAsyncZod<ScenariosRoutesOptions> = as
       onInterrupt: input.on_interrupt,
       shards: input.shards,
       allowPartial: input.allow_partial,
+      seed: input.seed,
     };
   }
 
