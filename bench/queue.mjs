@@ -56,17 +56,48 @@ const spawnCli = (args, extra = {}) => {
   return { child, output: () => out };
 };
 
-try {
-  // Migrations first, so that the processes do not race to apply them.
-  execFileSync(process.execPath, [CLI, "migrate"], { env, stdio: "ignore" });
-  // Request logs (info) would cost the API as much CPU as the triggers themselves: warn only,
-  // on a port chosen here.
-  const port = await new Promise((resolve) => {
+async function freePort() {
+  return new Promise((resolve) => {
     const probe = createServer().listen(0, "127.0.0.1", () => {
       const { port } = probe.address();
       probe.close(() => resolve(port));
     });
   });
+}
+
+/** Quantiles of a cumulative Prometheus histogram, interpolated linearly within a bucket. */
+function bucketQuantiles(cumulative) {
+  const bounds = [...cumulative.keys()].sort((a, b) => a - b);
+  const count = cumulative.get(Number.POSITIVE_INFINITY) ?? 0;
+  const quantile = (q) => {
+    const rank = q * count;
+    let lower = 0;
+    let below = 0;
+    for (const bound of bounds) {
+      const upTo = cumulative.get(bound);
+      if (upTo >= rank) {
+        if (!Number.isFinite(bound)) return lower * 1000;
+        return (lower + ((rank - below) / Math.max(1, upTo - below)) * (bound - lower)) * 1000;
+      }
+      lower = bound;
+      below = upTo;
+    }
+    return Number.NaN;
+  };
+  return {
+    count,
+    p50_ms: quantile(0.5),
+    p95_ms: quantile(0.95),
+    within20: (cumulative.get(0.02) ?? 0) / count,
+  };
+}
+
+try {
+  // Migrations first, so that the processes do not race to apply them.
+  execFileSync(process.execPath, [CLI, "migrate"], { env, stdio: "ignore" });
+  // Request logs (info) would cost the API as much CPU as the triggers themselves: warn only,
+  // on a port chosen here.
+  const port = await freePort();
   const api = spawnCli(["serve", "--no-worker"], { PORT: String(port) });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
@@ -78,7 +109,13 @@ try {
     if (i > 600) throw new Error(`API did not start: ${api.output()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  for (let i = 0; i < workers; i++) spawnCli(["worker"]);
+  // Each worker serves its own /metrics: the queue's wait (job added → worker starts it) of every
+  // job it ran is in its aurea_queue_wait_seconds histogram.
+  const metricsPorts = [];
+  for (let i = 0; i < workers; i++) {
+    metricsPorts.push(await freePort());
+    spawnCli(["worker", "--metrics-port", String(metricsPorts.at(-1))]);
+  }
   const post = async (path, body) => {
     const response = await fetch(`${base}${path}`, {
       method: "POST",
@@ -178,6 +215,18 @@ try {
       from runs`);
   await db.end();
   const r = rows[0];
+  // The queue's own overhead: every worker's histogram of job added → started, summed.
+  const buckets = new Map();
+  for (const metricsPort of metricsPorts) {
+    const text = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((res) => res.text());
+    for (const match of text.matchAll(
+      /^aurea_queue_wait_seconds_bucket\{le="([^"]+)",job="run\.execute"\} (\d+)/gm,
+    )) {
+      const le = match[1] === "+Inf" ? Number.POSITIVE_INFINITY : Number(match[1]);
+      buckets.set(le, (buckets.get(le) ?? 0) + Number(match[2]));
+    }
+  }
+  const queueWait = bucketQuantiles(buckets);
   // CPU seconds each process used (Linux /proc), to see where the machine's two cores went.
   const cpu = {};
   for (const [i, child] of children.entries()) {
@@ -198,6 +247,10 @@ try {
       wait_p50_ms: r.wait_p50_ms,
       wait_p95_ms: r.wait_p95_ms,
       wait_max_ms: Number(r.wait_max_ms),
+      queue_jobs: queueWait.count,
+      queue_wait_p50_ms: queueWait.p50_ms,
+      queue_wait_p95_ms: queueWait.p95_ms,
+      queue_wait_within_20ms: queueWait.within20,
       cpu_s: cpu,
     }),
   );

@@ -58,7 +58,12 @@ export async function execute(
   program
     .command("worker")
     .description("execute queued runs from Redis (REDIS_URL) against PostgreSQL (DATABASE_URL)")
-    .action(async () => {
+    .option(
+      "--metrics-port <port>",
+      "serve this worker's /metrics and /health on this port (0: any free one)",
+      port,
+    )
+    .action(async (options: { metricsPort?: string }) => {
       const config = configFrom(env);
       if (!config.queue.redisUrl)
         throw new UsageError("aurea worker needs REDIS_URL (the queue it takes runs from)");
@@ -66,7 +71,10 @@ export async function execute(
         throw new UsageError(
           "aurea worker needs DATABASE_URL (a PostgreSQL shared with the API): the embedded PGlite store belongs to one process",
         );
-      exitCode = await workerCommand(config);
+      exitCode = await workerCommand(
+        config,
+        options.metricsPort === undefined ? {} : { metricsPort: Number(options.metricsPort) },
+      );
     });
 
   program

@@ -48,7 +48,11 @@ export class QueueUnavailableError extends Error {
 export class BullMqQueue implements JobQueue {
   readonly kind = "bullmq";
   readonly #options: BullMqQueueOptions;
-  /** Commands fail at once while Redis is away (no offline queue): a trigger must not hang on it. */
+  /**
+   * Commands fail at once while Redis is away (no offline queue): a trigger must not hang on it.
+   * Adds issued in one turn of the event loop go out in one write (auto-pipelining; not on the
+   * worker's connection, where it is reported to confuse BullMQ's job locks).
+   */
   readonly #producer: Redis;
   readonly #queue: Queue;
   #worker: Worker | undefined;
@@ -58,7 +62,11 @@ export class BullMqQueue implements JobQueue {
 
   private constructor(options: BullMqQueueOptions) {
     this.#options = options;
-    this.#producer = new Redis(options.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    this.#producer = new Redis(options.url, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      enableAutoPipelining: true,
+    });
     // Reconnecting is ioredis's job; an error event without a listener would crash the process.
     this.#producer.on("error", () => {});
     this.#queue = new Queue(options.name ?? "runs", { connection: this.#producer, prefix: options.prefix });

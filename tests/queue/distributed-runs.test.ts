@@ -336,9 +336,9 @@ describe.skipIf(!REDIS_URL)("runs on the BullMQ queue (REDIS_URL; skipped withou
       const api = await start({ worker: false });
       const automation = await seed.automation("slow", 50);
       const scenario = await seed.scenario(automation, "s", {
-        load: { model: "closed", jobs: 30, concurrency: 1 },
+        load: { model: "closed", jobs: 60, concurrency: 1 },
       });
-      const child = startCli(["worker"], {
+      const child = startCli(["worker", "--metrics-port", "0"], {
         DATABASE_URL: t.url!,
         REDIS_URL: redisUrl,
         AUREA_QUEUE_PREFIX: prefix,
@@ -348,13 +348,28 @@ describe.skipIf(!REDIS_URL)("runs on the BullMQ queue (REDIS_URL; skipped withou
         child.child.kill("SIGKILL");
         await child.finished;
       });
+      let out = "";
+      child.child.stdout!.on("data", (d: Buffer) => (out += d));
       const id = await trigger(api.platform, scenario.id);
       await waitUntilRunning(id, 30_000);
+      // The worker serves its own metrics: the job it is running shows as active on the queue.
+      const metricsPort = await new Promise<string>((resolve, reject) => {
+        const look = () => {
+          const match = /"metrics_port":(\d+)/.exec(out);
+          if (match) resolve(match[1]!);
+          else setTimeout(look, 20);
+        };
+        look();
+        setTimeout(() => reject(new Error(`no metrics_port in ${out}`)), 10_000);
+      });
+      const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      expect(metrics).toMatch(/^aurea_queue_jobs\{state="active"\} 1$/m);
+      expect(metrics).toMatch(/^aurea_queue_workers 1$/m);
       child.child.kill("SIGTERM");
       const exited = await child.finished;
       expect(exited.code, exited.stderr).toBe(0);
       expect(exited.stdout).toContain("aurea worker stopped");
-      expect(await seed.runs.get(id)).toMatchObject({ status: "completed", totalJobs: 30 });
+      expect(await seed.runs.get(id)).toMatchObject({ status: "completed", totalJobs: 60 });
     },
   );
 });
