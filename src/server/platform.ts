@@ -8,6 +8,7 @@ import { BullMqQueue } from "../queue/bullmq-queue.js";
 import { InProcessQueue, type JobQueue } from "../queue/index.js";
 import { AutomationJobs } from "../services/runs/automation-job.js";
 import { runEnvironment } from "../services/runs/environment.js";
+import { RedisRunEvents } from "../services/runs/redis-run-events.js";
 import { RollupAggregator } from "../services/runs/rollup-aggregator.js";
 import { RunEvents } from "../services/runs/run-events.js";
 import { RunExecutor, runOutcome } from "../services/runs/run-executor.js";
@@ -109,6 +110,10 @@ export async function openPlatform({
           })
         : new InProcessQueue({ concurrency: config.runs.concurrency, metrics: telemetry.queue, onError });
     const queue = await openQueue("runs");
+    // With Redis, run events cross processes: an API process streams a worker's progress.
+    const eventBus = config.queue.redisUrl
+      ? await RedisRunEvents.attach(events, config.queue.redisUrl, config.queue.prefix, logger)
+      : undefined;
     const shardQueue = await openQueue("shards");
     telemetry.queue.watch(queue);
     const environment = runEnvironment({
@@ -215,6 +220,7 @@ export async function openPlatform({
         await supervisor.stop();
         // A coordinator that stops lets its shards stop (they watch the run), and the reverse.
         await Promise.all([queue.close(graceMs), shardQueue.close(graceMs)]);
+        eventBus?.close();
         await rollups.stop();
         if (!given) await store.close();
       },

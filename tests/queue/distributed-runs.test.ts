@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { loadConfig } from "../../src/config/config.js";
 import { BullMqQueue } from "../../src/queue/bullmq-queue.js";
 import { openPlatform, type Platform } from "../../src/server/platform.js";
+import type { RunEvent } from "../../src/services/runs/run-events.js";
 import type { RunRow } from "../../src/store/runs-repo.js";
 import { createLogger } from "../../src/telemetry/logger.js";
 import { createTelemetry, type Telemetry } from "../../src/telemetry/registry.js";
@@ -122,6 +123,29 @@ describe.skipIf(!REDIS_URL)("runs on the BullMQ queue (REDIS_URL; skipped withou
     const worked = await worker.telemetry.registry.metrics();
     expect(worked).toMatch(/^aurea_queue_jobs_processed_total\{job="run\.execute",outcome="completed"\} 2$/m);
     expect(worked).toMatch(/^aurea_queue_wait_seconds_count\{job="run\.execute"\} 2$/m);
+  });
+
+  it("streams a run's live events from the worker executing it to a client watching on the API", async () => {
+    const api = await start({ worker: false });
+    await start();
+    const automation = await seed.automation("slow", 20);
+    const scenario = await seed.scenario(automation, "s", {
+      load: { model: "closed", jobs: 100, concurrency: 1 },
+    });
+    const result = await api.platform.service.trigger(scenario.id);
+    if (!("run" in result)) throw new Error("trigger refused");
+    const seen: RunEvent[] = [];
+    const finished = new Promise<void>((resolve) => {
+      api.platform.events.subscribe(result.run.id, (event) => {
+        seen.push(event);
+        if (event.type === "finished") resolve();
+      });
+    });
+    await finished;
+    expect(seen[0]).toEqual({ type: "status", status: "running" });
+    expect(seen.filter((e) => e.type === "progress").length).toBeGreaterThanOrEqual(1);
+    expect(seen.filter((e) => e.type === "second").length).toBeGreaterThanOrEqual(1);
+    expect(seen.at(-1)).toEqual({ type: "finished", status: "completed", reason: null });
   });
 
   it("executes a run delivered twice, to two workers, once", async () => {

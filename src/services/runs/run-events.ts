@@ -9,9 +9,19 @@ export type RunEvent =
 
 type Listener = (event: RunEvent) => void;
 
-/** In-process fan-out of run events to the clients watching them. */
+/**
+ * Fan-out of run events to the clients watching them. In-process by default; `connect` routes
+ * them through a bus (Redis pub/sub) that delivers them back to every process, so a client
+ * watching a run on the API sees a worker's progress.
+ */
 export class RunEvents {
   readonly #listeners = new Map<number, Set<Listener>>();
+  #send: ((runId: number, event: RunEvent) => void) | undefined;
+
+  /** From now on events go out through `send`, and come in through `deliver`. */
+  connect(send: (runId: number, event: RunEvent) => void): void {
+    this.#send = send;
+  }
 
   subscribe(runId: number, listener: Listener): () => void {
     let set = this.#listeners.get(runId);
@@ -24,6 +34,12 @@ export class RunEvents {
   }
 
   publish(runId: number, event: RunEvent): void {
+    if (this.#send) this.#send(runId, event);
+    else this.deliver(runId, event);
+  }
+
+  /** Hands an event to this process's listeners of run `runId`. */
+  deliver(runId: number, event: RunEvent): void {
     const set = this.#listeners.get(runId);
     if (!set) return;
     for (const listener of [...set]) listener(event);
