@@ -10,10 +10,12 @@ import { check, fixed, heading, int, log, runNodeBench, type SectionResult, skip
 const POSTGRES_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 /**
- * Offered trigger rate for the tiny runs: a little above the target, which a 10 s run measured
- * from its first creation to its last finish would otherwise miss by a hair.
+ * Offered trigger rates for the tiny runs: throughput is measured a little above the target
+ * (a 10 s run measured from its first creation to its last finish would miss exactly 500 by a
+ * hair), the queue's overhead at the target's load.
  */
-const TINY_RATE = 550;
+const THROUGHPUT_RATE = 550;
+const OVERHEAD_RATE = 500;
 
 interface QueueResult {
   mode: "tiny" | "sleep";
@@ -37,7 +39,7 @@ interface QueueResult {
 export const QUEUE_TARGETS = [
   "≥ 500 runs/s end to end, 2 workers (1 job of 0 ms)",
   "2 workers ≥ 1.6 × 1 worker (1 job of 100 ms)",
-  "queue overhead (job added → worker starts it) p95 < 20 ms at that load",
+  "queue overhead (job added → worker starts it) p95 < 20 ms at 500 runs/s",
 ];
 
 async function reachable(): Promise<string | undefined> {
@@ -73,10 +75,11 @@ export async function queueSection(): Promise<SectionResult> {
   const missing = await reachable();
   if (missing) return { checks: QUEUE_TARGETS.map((t) => skipped("queue", t, missing)), data: null };
   const bench = (args: string[]) => runNodeBench<QueueResult>("queue.mjs", args, { timeoutMs: 900_000 });
-  const tiny = await bench(["2", "tiny", String(TINY_RATE), "10"]);
+  const tiny = await bench(["2", "tiny", String(THROUGHPUT_RATE), "10"]);
+  const atTarget = await bench(["2", "tiny", String(OVERHEAD_RATE), "10"]);
   const sleepOne = await bench(["1", "sleep", "200"]);
   const sleepTwo = await bench(["2", "sleep", "200"]);
-  const results = [tiny, sleepOne, sleepTwo];
+  const results = [tiny, atTarget, sleepOne, sleepTwo];
   log(
     table([
       [
@@ -123,8 +126,8 @@ export async function queueSection(): Promise<SectionResult> {
       check(
         "queue",
         QUEUE_TARGETS[2]!,
-        `${fixed(tiny.queue_wait_p95_ms, 1)} ms (${fixed(tiny.queue_wait_within_20ms * 100, 1)} % within 20 ms)`,
-        tiny.queue_wait_within_20ms >= 0.95,
+        `${fixed(atTarget.queue_wait_p95_ms, 1)} ms (${fixed(atTarget.queue_wait_within_20ms * 100, 1)} % within 20 ms)`,
+        atTarget.queue_wait_within_20ms >= 0.95,
         note,
       ),
     ],
