@@ -1,4 +1,4 @@
-import { asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import type { Database } from "./database.js";
 import { automations, scenarios } from "./schema.js";
 
@@ -41,6 +41,25 @@ export class AutomationsRepo {
       .select({ id: scenarios.id })
       .from(scenarios)
       .where(eq(scenarios.automationId, id))
+      .orderBy(asc(scenarios.id));
+    return rows.map((r) => r.id);
+  }
+
+  /** Scenarios of automation `id` whose inputs lack one of `names` (its template placeholders). */
+  async usersMissingInputs(id: number, names: readonly string[]): Promise<number[]> {
+    if (names.length === 0) return [];
+    const rows = await this.#db
+      .select({ id: scenarios.id })
+      .from(scenarios)
+      .where(
+        and(
+          eq(scenarios.automationId, id),
+          sql`not (${scenarios.inputs} ?& array[${sql.join(
+            names.map((name) => sql`${name}`),
+            sql`, `,
+          )}]::text[])`,
+        ),
+      )
       .orderBy(asc(scenarios.id));
     return rows.map((r) => r.id);
   }

@@ -69,6 +69,31 @@ async function created(t: PlatformApp, url: string, body: Json): Promise<Json & 
 }
 
 describe("automations", () => {
+  it("refuses to give an automation a placeholder its scenarios have no input for, naming them", async () => {
+    const t = await platformApp();
+    const automation = await created(t, AUTOMATIONS, http("search", { body: '{"q":"{{input.q}}"}' }));
+    const scenario = await created(t, SCENARIOS, {
+      name: "s",
+      automation_id: automation.id,
+      inputs: { q: "shoes" },
+    });
+    const more = http("search", { body: '{"q":"{{input.q}}","lang":"{{input.lang}}"}' });
+    const refused = errorOf(await t.request("PUT", `${AUTOMATIONS}/${automation.id}`, more), 409, "in_use");
+    expectDetail(refused, "config", "scenario_inputs");
+    expect(refused.message).toContain(`scenarios ${scenario.id} `);
+    expect((await t.request("GET", `${AUTOMATIONS}/${automation.id}`)).json().config.body).toBe(
+      '{"q":"{{input.q}}"}',
+    );
+    // Once the scenario has the input, the automation may use it.
+    const updated = await t.request("PUT", `${SCENARIOS}/${scenario.id}`, {
+      name: "s",
+      automation_id: automation.id,
+      inputs: { q: "shoes", lang: "en" },
+    });
+    expect(updated.statusCode, updated.body).toBe(200);
+    expect((await t.request("PUT", `${AUTOMATIONS}/${automation.id}`, more)).statusCode).toBe(200);
+  });
+
   it.each([
     ["synthetic", synthetic("job"), synthetic("job", { duration_ms: 5, failure_rate: 0.5 })],
     ["http", http("api"), http("api", { method: "POST", body: '{"q":1}', expect_status: [201] })],

@@ -140,6 +140,26 @@ describe.each(DRIVERS)("repositories on %s", (driver) => {
       expect((await automations.list()).map((a) => a.name)).toEqual(["taken", "free"]);
     });
 
+    it("lists the scenarios of an automation that lack one of some inputs", async () => {
+      const a = await seed.automation("a");
+      await seed.scenarios.create({
+        name: "full",
+        automationId: a.id,
+        load: {},
+        inputs: { q: "x", lang: "en" },
+      });
+      const partial = await seed.scenarios.create({
+        name: "partial",
+        automationId: a.id,
+        load: {},
+        inputs: { q: "x" },
+      });
+      const none = await seed.scenarios.create({ name: "none", automationId: a.id, load: {} });
+      expect(await seed.automations.usersMissingInputs(a.id, ["q", "lang"])).toEqual([partial.id, none.id]);
+      expect(await seed.automations.usersMissingInputs(a.id, ["q"])).toEqual([none.id]);
+      expect(await seed.automations.usersMissingInputs(a.id, [])).toEqual([]);
+    });
+
     it("lists the scenarios that use an automation, and only those", async () => {
       const a = await seed.automation("a");
       const b = await seed.automation("b");

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { automationInput, automationView } from "../../../contracts/automation.js";
+import { automationInput, automationTemplateInputs, automationView } from "../../../contracts/automation.js";
 import { cascadeQuery, errorBody, idParams } from "../../../contracts/common.js";
 import type { AutomationsRepo } from "../../../store/automations-repo.js";
 import { isStillReferenced, sqlState, UNIQUE_VIOLATION } from "../../../store/errors.js";
@@ -85,6 +85,15 @@ export const automationsRoutes: FastifyPluginAsyncZod<{ automations: Automations
       },
     },
     async (request) => {
+      // A placeholder the scenarios using it cannot fill would fail every one of their runs.
+      const names = automationTemplateInputs(request.body);
+      const lacking = await automations.usersMissingInputs(request.params.id, names);
+      if (lacking.length > 0) {
+        const message = `scenarios ${lacking.join(", ")} use this automation and give no value for one of ${names
+          .map((n) => `{{input.${n}}}`)
+          .join(", ")}; give them the inputs first`;
+        throw new ApiError(409, "in_use", message, [{ field: "config", rule: "scenario_inputs", message }]);
+      }
       try {
         const row = await automations.update(request.params.id, request.body);
         if (!row) throw notFound("automation", request.params.id);
