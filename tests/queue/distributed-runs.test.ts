@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { loadConfig } from "../../src/config/config.js";
 import { BullMqQueue } from "../../src/queue/bullmq-queue.js";
 import { openPlatform, type Platform } from "../../src/server/platform.js";
+import { startServer } from "../../src/server/start-server.js";
 import type { RunEvent } from "../../src/services/runs/run-events.js";
 import type { RunRow } from "../../src/store/runs-repo.js";
 import { createLogger } from "../../src/telemetry/logger.js";
@@ -245,6 +246,50 @@ describe.skipIf(!REDIS_URL)("runs on the BullMQ queue (REDIS_URL; skipped withou
     await platform.queue.ping();
     const [run] = await settle([during], 30_000);
     expect(run).toMatchObject({ status: "completed", attempts: 1 });
+  });
+
+  it("answers /ready 503 naming the queue while Redis is away, and 200 again once it is back", async () => {
+    const own = await startRedis(await freePort());
+    const server = await startServer(
+      loadConfig({
+        LOG_LEVEL: "silent",
+        PORT: "0",
+        AUREA_DATA_DIR: dataDir,
+        REDIS_URL: own.url,
+        AUREA_QUEUE_PREFIX: prefix,
+        ...(t.url ? { DATABASE_URL: t.url } : {}),
+      }),
+      { logger: createLogger({ level: "silent" }) },
+    );
+    // The server closes first, while a Redis is there to close against.
+    cleanups.push(
+      () => server.close(0),
+      () => own.stop(),
+    );
+    const ready = async () => {
+      const response = await fetch(`${server.url}/ready`);
+      return {
+        status: response.status,
+        body: (await response.json()) as { checks: Record<string, { status: string }> },
+      };
+    };
+    const until = async (status: number) => {
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const answer = await ready();
+        if (answer.status === status || Date.now() > deadline) return answer;
+        await sleep(100);
+      }
+    };
+    expect((await ready()).status).toBe(200);
+    await own.stop();
+    const down = await until(503);
+    expect(down.status).toBe(503);
+    expect(down.body.checks.queue).toMatchObject({ status: "down", kind: "bullmq" });
+    expect(down.body.checks.database).toMatchObject({ status: "up" });
+    const again = await startRedis(Number(new URL(own.url).port));
+    cleanups.push(() => again.stop());
+    expect((await until(200)).status).toBe(200);
   });
 
   it("fires a schedule exactly once per tick with two API processes and two workers on the queue", async () => {
