@@ -2,9 +2,7 @@
 // memory, or a new PostgreSQL database), rebuilds the rollups, then times GET
 // /api/v1/runs/kpis/dashboard through the real Fastify app. Prints one JSON line.
 // Usage: node bench/kpis.mjs <pglite|postgres> <runs> <requests>
-import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
-import pg from "pg";
 import { buildApp } from "../dist/api/app.js";
 import { loadConfig } from "../dist/config/config.js";
 import { encodeHistogram, seededRandom } from "../dist/engine/index.js";
@@ -15,6 +13,7 @@ import { openStore } from "../dist/store/database.js";
 import { rebuildRollups } from "../dist/store/rollups-repo.js";
 import { createLogger } from "../dist/telemetry/logger.js";
 import { createTelemetry } from "../dist/telemetry/registry.js";
+import { createDatabase } from "./children.mjs";
 
 const [driver = "pglite", runsArg = "100000", requestsArg = "60"] = process.argv.slice(2);
 const RUNS = Number(runsArg);
@@ -25,21 +24,9 @@ const DAYS = 90;
 let dropDatabase = async () => {};
 let store;
 if (driver === "postgres") {
-  const admin = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-  const name = `aurea_bench_${process.pid}_${randomBytes(3).toString("hex")}`;
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  await client.query(`create database ${name}`);
-  await client.end();
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  store = await openStore({ databaseUrl: url.toString(), poolSize: 10 });
-  dropDatabase = async () => {
-    const c = new pg.Client({ connectionString: admin });
-    await c.connect();
-    await c.query(`drop database if exists ${name} with (force)`);
-    await c.end();
-  };
+  const database = await createDatabase();
+  store = await openStore({ databaseUrl: database.url, poolSize: 10 });
+  dropDatabase = database.drop;
 } else {
   store = await openStore({ dataDir: "memory://" });
 }

@@ -2,7 +2,7 @@
 // concurrency = jobs). Run by bench/index.ts as `node --expose-gc bench/memory.mjs`. Baseline
 // after a full GC with the spec and the job built; sampled ~1 s into the run, once as found and
 // once after a full GC (what the in-flight jobs keep alive). Progress on stderr, JSON on stdout.
-import { execute, parseWorkloadSpec, seededRandom, syntheticJob, systemClock } from "../dist/engine/index.js";
+import { execute, parseWorkloadSpec, syntheticJob, systemClock } from "../dist/engine/index.js";
 
 const JOBS = Number(process.argv[2] ?? 100_000);
 const DURATION_MS = Number(process.argv[3] ?? 2000);
@@ -18,7 +18,7 @@ const parsed = parseWorkloadSpec({
 });
 if (!parsed.success) throw new Error(`invalid spec: ${parsed.error.message}`);
 const spec = parsed.data;
-const job = syntheticJob(spec.job, { clock: systemClock, random: seededRandom(1) });
+const job = syntheticJob(spec.job, { clock: systemClock, seed: 1 });
 
 const usage = () => {
   const m = process.memoryUsage();

@@ -13,29 +13,22 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Redis } from "ioredis";
 import pg from "pg";
+import { createDatabase, deleteRedisPrefix, postJson } from "./children.mjs";
 
 const [workersArg = "2", mode = "tiny", amountArg, secondsArg = "10"] = process.argv.slice(2);
 const workers = Number(workersArg);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CLI = join(ROOT, "dist/cli/main.js");
-const adminUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const name = `aurea_bench_q_${process.pid}_${randomBytes(3).toString("hex")}`;
 const prefix = `aurea-bench-${process.pid}-${randomBytes(3).toString("hex")}`;
 const dataDir = mkdtempSync(join(tmpdir(), "aurea-bench-queue-"));
 
-const admin = new pg.Client({ connectionString: adminUrl });
-await admin.connect();
-await admin.query(`create database ${name}`);
-await admin.end();
-const dbUrl = new URL(adminUrl);
-dbUrl.pathname = `/${name}`;
+const database = await createDatabase("bench_q");
 
 const env = {
   ...process.env,
-  DATABASE_URL: dbUrl.toString(),
+  DATABASE_URL: database.url,
   REDIS_URL: redisUrl,
   AUREA_QUEUE_PREFIX: prefix,
   AUREA_DATA_DIR: dataDir,
@@ -116,15 +109,7 @@ try {
     metricsPorts.push(await freePort());
     spawnCli(["worker", "--metrics-port", String(metricsPorts.at(-1))]);
   }
-  const post = async (path, body) => {
-    const response = await fetch(`${base}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    if (response.status >= 300) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-    return response.json();
-  };
+  const post = (path, body) => postJson(base, path, body);
   // Wait until every worker is connected to the queue (the API's metrics read it from Redis).
   for (let i = 0; ; i++) {
     const metrics = await fetch(`${base}/metrics`).then((r) => r.text());
@@ -194,7 +179,7 @@ try {
   }
 
   // Until nothing is pending or running.
-  const db = new pg.Client({ connectionString: dbUrl.toString() });
+  const db = new pg.Client({ connectionString: database.url });
   await db.connect();
   const deadline = Date.now() + 600_000;
   for (;;) {
@@ -260,16 +245,6 @@ try {
     children.map((c) => (c.exitCode === null ? new Promise((resolve) => c.once("close", resolve)) : null)),
   );
   rmSync(dataDir, { recursive: true, force: true });
-  const dropper = new pg.Client({ connectionString: adminUrl });
-  await dropper.connect();
-  await dropper.query(`drop database if exists ${name} with (force)`);
-  await dropper.end();
-  const redis = new Redis(redisUrl);
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== "0");
-  redis.disconnect();
+  await database.drop();
+  await deleteRedisPrefix(redisUrl, prefix);
 }

@@ -2,7 +2,7 @@
 // the same no-op job with the same concurrency and records into the same histogram.
 // Run by bench/index.ts as `node --expose-gc bench/synthetic.mjs <jobs> <concurrency> <repeats>`;
 // progress on stderr, the result as JSON on stdout. Imports the compiled engine (dist/).
-import { execute, parseWorkloadSpec, seededRandom, syntheticJob, systemClock } from "../dist/engine/index.js";
+import { execute, parseWorkloadSpec, syntheticJob, systemClock } from "../dist/engine/index.js";
 import { FastRecorder, latencyHistogram } from "../dist/engine/stats/histogram.js";
 
 const JOBS = Number(process.argv[2] ?? 2_000_000);
@@ -26,7 +26,7 @@ function specFor(jobs) {
   return parsed.data;
 }
 
-const newJob = (spec) => syntheticJob(spec.job, { clock: systemClock, random: seededRandom(1) });
+const newJob = (spec) => syntheticJob(spec.job, { clock: systemClock, seed: 1 });
 
 /** The engine: `execute` of the closed model, timed from the call to its resolution. */
 async function engineRun(jobs) {

@@ -4,12 +4,11 @@
 // run has finished and checks that each accepted trigger is a stored, completed run.
 // Prints one JSON line. Usage: node bench/triggers.mjs <pglite|postgres> <seconds>
 import { execFileSync, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
+import { createDatabase, postJson } from "./children.mjs";
 
 const [driver = "pglite", secondsArg = "5"] = process.argv.slice(2);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -24,21 +23,9 @@ const env = {
 delete env.DATABASE_URL;
 let dropDatabase = async () => {};
 if (driver === "postgres") {
-  const admin = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-  const name = `aurea_bench_${process.pid}_${randomBytes(3).toString("hex")}`;
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  await client.query(`create database ${name}`);
-  await client.end();
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  env.DATABASE_URL = url.toString();
-  dropDatabase = async () => {
-    const c = new pg.Client({ connectionString: admin });
-    await c.connect();
-    await c.query(`drop database if exists ${name} with (force)`);
-    await c.end();
-  };
+  const database = await createDatabase();
+  env.DATABASE_URL = database.url;
+  dropDatabase = database.drop;
 }
 
 const server = spawn(
@@ -68,15 +55,7 @@ try {
     };
     look();
   });
-  const post = async (path, body) => {
-    const response = await fetch(`${base}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    if (response.status >= 300) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-    return response.json();
-  };
+  const post = (path, body) => postJson(base, path, body);
   const automation = await post("/api/v1/automations", {
     name: "noop",
     kind: "synthetic",

@@ -185,7 +185,7 @@ export class BullMqQueue implements JobQueue {
     this.#worker.on("failed", (job, error) => {
       if (job && metrics && job.finishedOn) {
         const started = job.processedOn ?? job.finishedOn;
-        metrics.observe(job.name, started - job.timestamp, job.finishedOn - started, "failed");
+        metrics.observe(job.name, started - dueAt(job), job.finishedOn - started, "failed");
       }
       logger.warn({ err: error, job: job?.id }, "queue job failed");
     });
@@ -211,12 +211,7 @@ export class BullMqQueue implements JobQueue {
       } else {
         throw new UnrecoverableError(`no handler for job ${job.name}`);
       }
-      this.#options.metrics?.observe(
-        name,
-        started - job.timestamp - (job.delay ?? 0),
-        Date.now() - started,
-        "completed",
-      );
+      this.#options.metrics?.observe(name, started - dueAt(job), Date.now() - started, "completed");
     } finally {
       this.#running.delete(id);
     }
@@ -274,5 +269,10 @@ function parsePayload<N extends JobName>(job: Job, name: N) {
 /** The tick a scheduler's job stands for: its id ends with the tick's epoch milliseconds. */
 function tickOf(job: Job): Date {
   const millis = /:(\d+)$/.exec(job.id ?? "")?.[1];
-  return new Date(millis ? Number(millis) : job.timestamp + (job.delay ?? 0));
+  return new Date(millis ? Number(millis) : dueAt(job));
+}
+
+/** When a job became ready to run: when it was added, plus its delay (a scheduler's tick). */
+function dueAt(job: Job): number {
+  return job.timestamp + (job.delay ?? 0);
 }

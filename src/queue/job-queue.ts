@@ -1,3 +1,7 @@
+import type { QueueCounts } from "../telemetry/queue-metrics.js";
+
+export type { QueueCounts };
+
 /** Executes one run; `signal` aborts when the queue shuts down past its grace period. */
 export type RunHandler = (runId: number, signal: AbortSignal) => Promise<void>;
 
@@ -16,16 +20,6 @@ export interface QueuedRun {
   attempt: number;
   /** A shard of the run (a `run.shard` job) rather than the run itself. */
   shard?: number;
-}
-
-/** How many jobs are in each state, and how many workers take them. */
-export interface QueueCounts {
-  waiting: number;
-  active: number;
-  delayed: number;
-  completed: number;
-  failed: number;
-  workers: number;
 }
 
 /**

@@ -7,8 +7,6 @@ export const DEFAULT_OPEN_CONNECTIONS = 100;
 
 export interface CreateJobOptions {
   clock: Clock;
-  /** Synthetic jobs draw their durations and failures from this seed and their job number. */
-  seed: number;
   /** Resolves HTTP hosts for every connection (the server's SSRF guard); default: the system's. */
   lookup?: LookupFunction | undefined;
   /** Keep a sample response (HTTP jobs). */
@@ -18,17 +16,27 @@ export interface CreateJobOptions {
 /** Builds the job a spec describes. The caller runs it and closes it. */
 export function createJob(
   spec: WorkloadSpec,
-  { clock, seed, lookup, sampleResponse = false }: CreateJobOptions,
+  { clock, lookup, sampleResponse = false }: CreateJobOptions,
 ): Job {
   const job = spec.job;
   switch (job.kind) {
     case "synthetic":
-      return syntheticJob(job, { clock, seed, ...(spec.part ? { part: spec.part } : {}) });
+      // Synthetic jobs draw their durations and failures from the seed and their job number.
+      return syntheticJob(job, {
+        clock,
+        seed: spec.seed ?? randomSeed(),
+        ...(spec.part ? { part: spec.part } : {}),
+      });
     case "http":
       return httpJob(job, job.connections ?? defaultConnections(spec, job.pipelining), lookup, {
         sample: sampleResponse,
       });
   }
+}
+
+/** A seed for runs that did not ask for one (reproducibility is opt-in with `seed`). */
+function randomSeed(): number {
+  return Math.floor(Math.random() * 0x1_0000_0000);
 }
 
 /**

@@ -31,7 +31,7 @@ export async function runSpec(spec: WorkloadSpec, options: RunSpecOptions = {}):
 export async function measureSpec(spec: WorkloadSpec, options: RunSpecOptions = {}): Promise<RunSnapshot> {
   if (spec.threads > 1) return runInThreads(spec, options);
   const clock = options.clock ?? systemClock;
-  const job = createJob(spec, { clock, seed: spec.seed ?? randomSeed() });
+  const job = createJob(spec, { clock });
   try {
     return await execute(spec, job, {
       clock,
@@ -43,9 +43,4 @@ export async function measureSpec(spec: WorkloadSpec, options: RunSpecOptions = 
   } finally {
     await job.close?.();
   }
-}
-
-/** A seed for runs that did not ask for one (reproducibility is opt-in with `seed`). */
-function randomSeed(): number {
-  return Math.floor(Math.random() * 0x1_0000_0000);
 }

@@ -79,6 +79,9 @@ export async function openPlatform({
       dataDir: join(config.store.dataDir, "pglite"),
       poolSize: config.store.poolSize,
     }));
+  // What is open so far, closed again (last first) if a later step fails: a Redis connection
+  // left open would keep a failed `aurea serve` from exiting.
+  const opened: (() => unknown)[] = [];
   try {
     await store.migrate();
     const limits: SpecLimits = {
@@ -110,11 +113,14 @@ export async function openPlatform({
           })
         : new InProcessQueue({ concurrency: config.runs.concurrency, metrics: telemetry.queue, onError });
     const queue = await openQueue("runs");
+    opened.push(() => queue.close(0));
     // With Redis, run events cross processes: an API process streams a worker's progress.
     const eventBus = config.queue.redisUrl
       ? await RedisRunEvents.attach(events, config.queue.redisUrl, config.queue.prefix, logger)
       : undefined;
+    opened.push(() => eventBus?.close());
     const shardQueue = await openQueue("shards");
+    opened.push(() => shardQueue.close(0));
     telemetry.queue.watch(queue);
     const environment = runEnvironment({
       aurea_version: VERSION,
@@ -164,12 +170,12 @@ export async function openPlatform({
     if (recovered.failed + recovered.requeued + recovered.cancelled + recovered.queued > 0)
       logger.info(recovered, "runs recovered");
     // Ticks come from timers here (embedded), or as jobs from Redis to whichever worker takes them.
-    let schedules: ScheduleService | undefined;
     const scheduler: Scheduler =
       queue instanceof BullMqQueue
         ? new QueueScheduler(queue)
-        : new InProcessScheduler(async (id, tick) => void (await schedules!.tick(id, tick)), logger);
-    schedules = new ScheduleService({
+        : new InProcessScheduler(async (id, tick) => void (await schedules.tick(id, tick)), logger);
+    opened.push(() => scheduler.close());
+    const schedules = new ScheduleService({
       schedules: new SchedulesRepo(store.db),
       scenarios,
       runs: service,
@@ -226,6 +232,7 @@ export async function openPlatform({
       },
     };
   } catch (error) {
+    for (const close of opened.reverse()) await Promise.resolve(close()).catch(() => {});
     if (!given) await store.close().catch(() => {});
     throw error;
   }

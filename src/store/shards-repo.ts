@@ -30,14 +30,7 @@ export class ShardsRepo {
     const [row] = await this.#db
       .update(runShards)
       .set({ status: "running", executor, updatedAt: sql`now()` })
-      .where(
-        and(
-          eq(runShards.runId, runId),
-          eq(runShards.attempt, attempt),
-          eq(runShards.shard, shard),
-          eq(runShards.status, "pending"),
-        ),
-      )
+      .where(and(shardKey(runId, attempt, shard), eq(runShards.status, "pending")))
       .returning();
     return row;
   }
@@ -56,14 +49,7 @@ export class ShardsRepo {
         error: outcome.status === "failed" ? outcome.error : null,
         updatedAt: sql`now()`,
       })
-      .where(
-        and(
-          eq(runShards.runId, runId),
-          eq(runShards.attempt, attempt),
-          eq(runShards.shard, shard),
-          eq(runShards.status, "running"),
-        ),
-      );
+      .where(and(shardKey(runId, attempt, shard), eq(runShards.status, "running")));
   }
 
   list(runId: number, attempt: number): Promise<ShardRow[]> {
@@ -73,4 +59,9 @@ export class ShardsRepo {
       .where(and(eq(runShards.runId, runId), eq(runShards.attempt, attempt)))
       .orderBy(asc(runShards.shard));
   }
+}
+
+/** The row of shard `shard` of attempt `attempt` of run `runId`. */
+function shardKey(runId: number, attempt: number, shard: number) {
+  return and(eq(runShards.runId, runId), eq(runShards.attempt, attempt), eq(runShards.shard, shard));
 }

@@ -1,15 +1,18 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
+/** How many jobs a queue has in each state, and how many workers take them. */
+export interface QueueCounts {
+  waiting: number;
+  active: number;
+  delayed: number;
+  completed: number;
+  failed: number;
+  workers: number;
+}
+
 /** What the queue metrics read when Prometheus scrapes. */
 export interface QueueCountsSource {
-  counts(): Promise<{
-    waiting: number;
-    active: number;
-    delayed: number;
-    completed: number;
-    failed: number;
-    workers: number;
-  }>;
+  counts(): Promise<QueueCounts>;
 }
 
 const STATES = ["waiting", "active", "delayed", "completed", "failed"] as const;
@@ -24,8 +27,7 @@ export class QueueMetrics {
   constructor(registry: Registry) {
     const registers = [registry];
     // One read of the counts serves both gauges of a scrape.
-    type Counts = Awaited<ReturnType<QueueCountsSource["counts"]>>;
-    let pending: Promise<Counts | undefined> | undefined;
+    let pending: Promise<QueueCounts | undefined> | undefined;
     const counts = () => {
       const source = this.#source;
       if (!source) return Promise.resolve(undefined);

@@ -116,7 +116,6 @@ export class AutomationJobs {
     if (spec.job.kind === "http") await this.#o.checkTarget(spec.job.url);
     const job = createJob(spec, {
       clock,
-      seed: spec.seed ?? Math.floor(Math.random() * 0x1_0000_0000),
       lookup: this.#o.lookup,
       sampleResponse: true,
     });

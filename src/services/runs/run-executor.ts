@@ -14,14 +14,9 @@ import type { BenchmarkMetrics } from "../../telemetry/benchmark-metrics.js";
 import type { Logger } from "../../telemetry/logger.js";
 import { type AutomationJobs, buildEngineSpec } from "./automation-job.js";
 import type { RunEvents } from "./run-events.js";
+import { keepLease } from "./run-lease.js";
 import { runSpecSnapshot } from "./run-spec-snapshot.js";
 import type { ShardExecutor } from "./shard-executor.js";
-
-/**
- * How often a running run renews its lease in the store, which also tells it whether a
- * cancellation was requested elsewhere (another API process): so cancelling takes under a second.
- */
-const HEARTBEAT_MS = 500;
 
 export interface RunExecutorDeps {
   runs: RunsRepo;
@@ -86,15 +81,10 @@ export class RunExecutor {
     const lost = new AbortController();
     this.#local.set(runId, cancel);
     const abort = AbortSignal.any([cancel.signal, shutdown, lost.signal]);
-    const heartbeat = setInterval(() => {
-      runs.heartbeat(runId, attempt).then(
-        (lease) => {
-          if (!lease) lost.abort();
-          else if (lease.cancelRequested) cancel.abort();
-        },
-        () => {}, // the store is unreachable for now: keep running, the next beat retries
-      );
-    }, HEARTBEAT_MS);
+    const stopLease = keepLease(runs, runId, attempt, {
+      onCancel: () => cancel.abort(),
+      onLost: () => lost.abort(),
+    });
     const finish = (status: "completed" | "failed" | "cancelled", reason: string | null) =>
       events.publish(runId, { type: "finished", status, reason });
     try {
@@ -151,7 +141,7 @@ export class RunExecutor {
       if (await runs.end(runId, "failed", reason, { error: message.slice(0, 2000), attempt }))
         finish("failed", reason);
     } finally {
-      clearInterval(heartbeat);
+      stopLease();
       this.#local.delete(runId);
     }
   }

@@ -16,12 +16,12 @@ import type { RunsRepo } from "../../store/runs-repo.js";
 import type { ShardRow, ShardsRepo } from "../../store/shards-repo.js";
 import type { Logger } from "../../telemetry/logger.js";
 import { type AutomationJobs, buildEngineSpec, engineOutcomes } from "./automation-job.js";
+import { keepLease } from "./run-lease.js";
 import { runSpecSnapshot } from "./run-spec-snapshot.js";
 
 /** Shards start together this long after the coordinator queues them (time to be picked up). */
 const START_DELAY_MS = 1000;
 const POLL_MS = 100;
-const HEARTBEAT_MS = 500;
 /** After the run was stopped, how long the coordinator waits for shards to report what they measured. */
 const STOP_WAIT_MS = 3000;
 const EXECUTOR = `${hostname()}:${process.pid}`;
@@ -120,14 +120,10 @@ export class ShardExecutor {
     const stop = new AbortController();
     const signal = AbortSignal.any([stop.signal, shutdown]);
     // The run's lease says whether the run still wants this shard (cancelled, or taken over).
-    const heartbeat = setInterval(() => {
-      runs.heartbeat(runId, attempt).then(
-        (lease) => {
-          if (!lease || lease.cancelRequested) stop.abort();
-        },
-        () => {},
-      );
-    }, HEARTBEAT_MS);
+    const stopLease = keepLease(runs, runId, attempt, {
+      onCancel: () => stop.abort(),
+      onLost: () => stop.abort(),
+    });
     try {
       const run = await runs.get(runId);
       if (run?.status !== "running" || run.attempts !== attempt)
@@ -161,7 +157,7 @@ export class ShardExecutor {
       log.warn({ err: error }, "shard failed");
       await shards.finish(runId, attempt, shard, { status: "failed", error: message.slice(0, 2000) });
     } finally {
-      clearInterval(heartbeat);
+      stopLease();
     }
   }
 }
