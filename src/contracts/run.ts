@@ -1,7 +1,6 @@
 import { z } from "zod";
-import { RUN_SORTS } from "../store/runs-repo.js";
-import { RUN_STATUSES } from "../store/schema.js";
 import { decimalId, timestamp } from "./common.js";
+import { RUN_SORTS, RUN_STATUSES } from "./run-constants.js";
 
 export const runView = z.object({
   id: z.number(),

@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, getTableColumns, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { RUN_SORTS, type RunSort } from "../contracts/run-constants.js";
 import type { Database } from "./database.js";
 import { type RunStatus, runs, scenarios } from "./schema.js";
 
@@ -36,15 +37,7 @@ export type RunOutcome = Pick<
   | "responseSample"
 >;
 
-export const RUN_SORTS = [
-  "created_at",
-  "started_at",
-  "duration_s",
-  "p95_ms",
-  "cost",
-  "success_rate",
-] as const;
-export type RunSort = (typeof RUN_SORTS)[number];
+export { RUN_SORTS, type RunSort };
 
 const SORT_COLUMNS = {
   created_at: sql`extract(epoch from ${runs.createdAt})`,

@@ -13,6 +13,7 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
+import { RUN_STATUSES, type RunStatus } from "../contracts/run-constants.js";
 
 const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
 const updatedAt = () => timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
@@ -123,8 +124,7 @@ export const runShards = pgTable(
   (t) => [primaryKey({ columns: [t.runId, t.attempt, t.shard] })],
 );
 
-export const RUN_STATUSES = ["pending", "running", "completed", "failed", "cancelled"] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
+export { RUN_STATUSES, type RunStatus };
 
 /**
  * One execution of a scenario (or of the seed's `POST /benchmark/run`). The engine's result is
