@@ -87,6 +87,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       prefix: "/api/v1/runs",
       runs: platform.runs,
       kpis: platform.kpis,
+      series: platform.kpiSeries,
       service: platform.service,
       events: platform.events,
     });

@@ -23,6 +23,7 @@ import { SecretBox } from "../services/secrets/secret-box.js";
 import { SecretService } from "../services/secrets/secret-service.js";
 import { AutomationsRepo } from "../store/automations-repo.js";
 import { openStore, type Store } from "../store/database.js";
+import { KpiSeriesQuery } from "../store/kpi-series-query.js";
 import { KpisQuery } from "../store/kpis-query.js";
 import { RunsRepo } from "../store/runs-repo.js";
 import { ScenariosRepo } from "../store/scenarios-repo.js";
@@ -39,6 +40,7 @@ export interface Platform {
   scenarios: ScenariosRepo;
   runs: RunsRepo;
   kpis: KpisQuery;
+  kpiSeries: KpiSeriesQuery;
   secrets: SecretService;
   events: RunEvents;
   queue: JobQueue;
@@ -207,6 +209,7 @@ export async function openPlatform({
       scenarios,
       runs,
       kpis: new KpisQuery(store.db),
+      kpiSeries: new KpiSeriesQuery(store.db),
       secrets,
       events,
       queue,

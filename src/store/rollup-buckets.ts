@@ -16,7 +16,7 @@ export function bucketStart(level: RollupLevel, t: Date): Date {
 }
 
 /** Start of the bucket after the one starting at `start`. */
-function bucketAfter(level: RollupLevel, start: Date): Date {
+export function bucketAfter(level: RollupLevel, start: Date): Date {
   switch (level) {
     case "hour":
       return new Date(start.getTime() + 3_600_000);

@@ -1,11 +1,15 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { decimalId, errorBody, idParams } from "../../../contracts/common.js";
+import { errorBody, idParams } from "../../../contracts/common.js";
+import { comparisonQuery, comparisonView } from "../../../contracts/comparison.js";
+import { dashboardView, kpiQuery } from "../../../contracts/kpis.js";
 import { runListQuery, runListView, runView, triggerBody } from "../../../contracts/run.js";
 import { type ComparableRun, compareRuns } from "../../../engine/index.js";
+import { kpiSeries } from "../../../services/runs/kpi-series.js";
 import { dashboardKpis } from "../../../services/runs/kpis.js";
 import type { RunEvents } from "../../../services/runs/run-events.js";
 import type { RunService } from "../../../services/runs/run-service.js";
+import type { KpiSeriesQuery } from "../../../store/kpi-series-query.js";
 import type { KpisQuery } from "../../../store/kpis-query.js";
 import type { RunRow, RunsRepo } from "../../../store/runs-repo.js";
 import { ApiError } from "../../errors.js";
@@ -15,27 +19,6 @@ import { presentRun, presentRunSummary } from "./presenters.js";
 import { streamRunEvents } from "./run-events-stream.js";
 
 const tags = ["runs"];
-
-const comparisonView = z.object({
-  run_id: z.number(),
-  baseline_id: z.number(),
-  verdict: z.enum(["regression", "improvement", "no_change", "insufficient_data"]),
-  alpha: z.number(),
-  min_effect: z.number(),
-  metrics: z.array(
-    z.object({
-      metric: z.string(),
-      baseline: z.number().nullable(),
-      current: z.number().nullable(),
-      delta: z.number().nullable(),
-      delta_pct: z.number().nullable(),
-      better: z.enum(["lower", "higher"]),
-      test: z.string(),
-      p_value: z.number().nullable(),
-      verdict: z.enum(["regression", "improvement", "no_change", "insufficient_data"]),
-    }),
-  ),
-});
 
 /** What the comparison needs of a stored run. */
 function comparable(run: RunRow): ComparableRun {
@@ -52,48 +35,15 @@ function comparable(run: RunRow): ComparableRun {
 export interface RunsRoutesOptions {
   runs: RunsRepo;
   kpis: KpisQuery;
+  series: KpiSeriesQuery;
   service: RunService;
   events: RunEvents;
 }
 
-const kpiQuery = z
-  .strictObject({
-    from: runListQuery.shape.from,
-    to: runListQuery.shape.to,
-    scenario_id: runListQuery.shape.scenario_id,
-  })
-  .refine((q) => !q.from || !q.to || q.from < q.to, { message: "from must be before to", path: ["to"] });
-
-const latency = z.object({
-  p50: z.number().nullable(),
-  p95: z.number().nullable(),
-  p99: z.number().nullable(),
-});
-const totals = {
-  total_runs: z.number(),
-  finished_runs: z.number(),
-  passed_runs: z.number(),
-  success_rate: z.number().nullable(),
-  jobs: z.number(),
-  failed_jobs: z.number(),
-  job_success_rate: z.number().nullable(),
-  cost: z.number(),
-  latency_ms: latency,
-};
-const dashboardView = z.object({
-  window: z.object({ from: z.string().nullable(), to: z.string().nullable() }),
-  ...totals,
-  runs_by_status: z.record(z.string(), z.number()),
-  recent_runs: z.array(runView),
-  scenarios: z.array(
-    z.object({ scenario_id: z.number().nullable(), scenario_name: z.string().nullable(), ...totals }),
-  ),
-});
-
 /** `/api/v1/runs`: trigger, list, inspect, cancel and watch runs. */
 export const runsRoutes: FastifyPluginAsyncZod<RunsRoutesOptions> = async (
   app,
-  { runs, kpis, service, events },
+  { runs, kpis, series, service, events },
 ) => {
   app.get(
     "/kpis/dashboard",
@@ -101,15 +51,16 @@ export const runsRoutes: FastifyPluginAsyncZod<RunsRoutesOptions> = async (
       schema: {
         tags,
         summary:
-          "KPIs of the runs created in a window: counts, success rate, merged latency percentiles, cost",
+          "KPIs of the runs created in a window: counts, success rate, merged latency percentiles, cost, and the same over time",
         querystring: kpiQuery,
         response: { 200: dashboardView, 400: errorBody },
       },
     },
     async (request) => {
       const q = request.query;
-      const result = await dashboardKpis(kpis, { from: q.from, to: q.to, scenarioId: q.scenario_id });
-      return { ...result, recent_runs: result.recent_runs.map(presentRunSummary) };
+      const filter = { from: q.from, to: q.to, scenarioId: q.scenario_id };
+      const [result, overTime] = await Promise.all([dashboardKpis(kpis, filter), kpiSeries(series, filter)]);
+      return { ...result, recent_runs: result.recent_runs.map(presentRunSummary), series: overTime };
     },
   );
 
@@ -218,11 +169,7 @@ export const runsRoutes: FastifyPluginAsyncZod<RunsRoutesOptions> = async (
         summary:
           "Compare a run with a baseline run (default: its scenario's pinned baseline), metric by metric",
         params: idParams,
-        querystring: z.strictObject({
-          baseline: decimalId("must be a run id").optional(),
-          alpha: z.coerce.number().gt(0).lt(1).default(0.05),
-          min_effect: z.coerce.number().min(0).max(10).default(0.05),
-        }),
+        querystring: comparisonQuery,
         response: { 200: comparisonView, 404: errorBody, 422: errorBody },
       },
     },
