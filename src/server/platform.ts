@@ -61,6 +61,12 @@ export interface PlatformOptions {
   store?: Store;
   /** Execute runs in this process (default); false: only queue them (`aurea serve --no-worker`). */
   worker?: boolean;
+  /**
+   * Fold finished runs into the KPI rollups (default). `aurea worker` does not: merging
+   * histograms is bursts of CPU that would delay the runs a worker takes from the queue, and the
+   * API processes that read the KPIs fold them (until then the KPIs read the runs directly).
+   */
+  foldRollups?: boolean;
 }
 
 /** A run pending this long is queued again, in case the queue lost it. */
@@ -73,6 +79,7 @@ export async function openPlatform({
   logger,
   store: given,
   worker = true,
+  foldRollups = true,
 }: PlatformOptions): Promise<Platform> {
   const store =
     given ??
@@ -201,8 +208,8 @@ export async function openPlatform({
       intervalMs: Math.min(5000, Math.max(250, config.runs.leaseMs / 3)),
     });
     supervisor.start();
-    const rollups = new RollupAggregator(store.db, logger);
-    rollups.start();
+    const rollups = foldRollups ? new RollupAggregator(store.db, logger) : undefined;
+    rollups?.start();
     return {
       store,
       automations,
@@ -230,7 +237,7 @@ export async function openPlatform({
         // A coordinator that stops lets its shards stop (they watch the run), and the reverse.
         await Promise.all([queue.close(graceMs), shardQueue.close(graceMs)]);
         eventBus?.close();
-        await rollups.stop();
+        await rollups?.stop();
         if (!given) await store.close();
       },
     };

@@ -1,5 +1,5 @@
 import { and, eq, gte, inArray, lt, or, type SQL, sql } from "drizzle-orm";
-import { addEncodedHistogram, encodeHistogram, latencyHistogram } from "../engine/index.js";
+import { addEncodedHistogram, addHistogram, encodeHistogram, latencyHistogram } from "../engine/index.js";
 import type { Database } from "./database.js";
 import { type BucketRange, bucketStart } from "./rollup-buckets.js";
 import { ROLLUP_LEVELS, type RollupLevel, runRollups, runs } from "./schema.js";
@@ -24,14 +24,26 @@ export interface FinishedRun {
 /** Finished statuses: the runs rollups count. */
 const FINISHED = ["completed", "failed", "cancelled"] as const;
 
+/** Any number, the same in every process: the advisory lock that lets one process fold at a time. */
+const FOLD_LOCK = 7_365_001;
+
 /**
  * Folds up to `batch` finished runs that are not in the rollups yet into their hour, day and
- * month rows, and marks them folded, in one transaction. Runs are locked with SKIP LOCKED, so
- * several processes can fold at once without counting a run twice; each rollup row is read and
- * written once per batch however many of the batch's runs it gains. Returns how many it folded.
+ * month rows, and marks them folded, in one transaction. One process folds at a time (an
+ * advisory lock; the others answer 0 at once rather than redo the same histogram merges), and
+ * runs are locked with SKIP LOCKED. Each run's histogram is read once, into its hour; days and
+ * months are sums of the batch's hours; each rollup row is read and written once per batch.
+ * Returns how many runs it folded.
  */
 export async function foldFinishedRuns(db: Database, batch = 2000): Promise<number> {
   return db.transaction(async (tx) => {
+    // Both drivers answer raw statements with `{ rows }`.
+    const lock = (await tx.execute(
+      sql`select pg_try_advisory_xact_lock(${FOLD_LOCK}) as locked`,
+    )) as unknown as {
+      rows: { locked: boolean }[];
+    };
+    if (!lock.rows[0]?.locked) return 0;
     const rows = await tx
       .select({
         id: runs.id,
@@ -50,18 +62,28 @@ export async function foldFinishedRuns(db: Database, batch = 2000): Promise<numb
       .limit(batch)
       .for("update", { skipLocked: true });
     if (rows.length === 0) return 0;
-    const groups = new Map<string, Accumulator>();
+    const hours = new Map<string, Accumulator>();
     for (const run of rows) {
       const scenarioKey = run.scenarioId ?? 0;
-      for (const level of ROLLUP_LEVELS) {
-        const bucket = bucketStart(level, run.createdAt);
-        const id = `${level}|${scenarioKey}|${bucket.getTime()}`;
-        let group = groups.get(id);
-        if (!group) groups.set(id, (group = new Accumulator(level, bucket, scenarioKey)));
-        group.addRun(run);
+      const bucket = bucketStart("hour", run.createdAt);
+      const id = `${scenarioKey}|${bucket.getTime()}`;
+      let hour = hours.get(id);
+      if (!hour) hours.set(id, (hour = new Accumulator("hour", bucket, scenarioKey)));
+      hour.addRun(run);
+    }
+    const groups = [...hours.values()];
+    const wider = new Map<string, Accumulator>();
+    for (const hour of hours.values()) {
+      for (const level of ROLLUP_LEVELS.filter((l) => l !== "hour")) {
+        const bucket = bucketStart(level, hour.bucket);
+        const id = `${level}|${hour.scenarioKey}|${bucket.getTime()}`;
+        let group = wider.get(id);
+        if (!group) wider.set(id, (group = new Accumulator(level, bucket, hour.scenarioKey)));
+        group.addSums(hour);
       }
     }
-    for (const group of groups.values()) await addToRow(tx, group.row());
+    groups.push(...wider.values());
+    for (const group of groups) await addToRow(tx, group);
     await tx
       .update(runs)
       .set({ rolledUp: true })
@@ -76,7 +98,7 @@ export async function foldFinishedRuns(db: Database, batch = 2000): Promise<numb
 }
 
 /** Adds a batch's sums to one rollup row (created if new), merging the histograms. */
-async function addToRow(db: Executor, add: typeof runRollups.$inferInsert): Promise<void> {
+async function addToRow(db: Executor, add: Accumulator): Promise<void> {
   const key = and(
     eq(runRollups.level, add.level),
     eq(runRollups.scenarioKey, add.scenarioKey),
@@ -95,26 +117,16 @@ async function addToRow(db: Executor, add: typeof runRollups.$inferInsert): Prom
   await db
     .update(runRollups)
     .set({
-      completed: sql`${runRollups.completed} + ${add.completed ?? 0}`,
-      failed: sql`${runRollups.failed} + ${add.failed ?? 0}`,
-      cancelled: sql`${runRollups.cancelled} + ${add.cancelled ?? 0}`,
-      passed: sql`${runRollups.passed} + ${add.passed ?? 0}`,
-      jobs: sql`${runRollups.jobs} + ${add.jobs ?? 0}`,
-      failedJobs: sql`${runRollups.failedJobs} + ${add.failedJobs ?? 0}`,
-      cost: sql`${runRollups.cost} + ${add.cost ?? 0}`,
-      histogram: mergeEncoded(row?.histogram ?? null, add.histogram ?? null),
+      completed: sql`${runRollups.completed} + ${add.completed}`,
+      failed: sql`${runRollups.failed} + ${add.failed}`,
+      cancelled: sql`${runRollups.cancelled} + ${add.cancelled}`,
+      passed: sql`${runRollups.passed} + ${add.passed}`,
+      jobs: sql`${runRollups.jobs} + ${add.jobs}`,
+      failedJobs: sql`${runRollups.failedJobs} + ${add.failedJobs}`,
+      cost: sql`${runRollups.cost} + ${add.cost}`,
+      histogram: add.encodeWith(row?.histogram ?? null),
     })
     .where(key);
-}
-
-/** The sum of two encoded histograms, either of which may be missing. */
-function mergeEncoded(a: string | null, b: string | null): string | null {
-  if (a === null) return b;
-  if (b === null) return a;
-  const sum = latencyHistogram();
-  addEncodedHistogram(sum, a);
-  addEncodedHistogram(sum, b);
-  return encodeHistogram(sum);
 }
 
 /** Rollup rows of whole buckets, optionally of one scenario. */
@@ -159,6 +171,25 @@ class Accumulator {
     if (run.histogram !== null) addEncodedHistogram((this.histogram ??= latencyHistogram()), run.histogram);
   }
 
+  /** Adds another accumulator's sums (an hour into its day or month). */
+  addSums(other: Accumulator): void {
+    this.completed += other.completed;
+    this.failed += other.failed;
+    this.cancelled += other.cancelled;
+    this.passed += other.passed;
+    this.jobs += other.jobs;
+    this.failedJobs += other.failedJobs;
+    this.cost += other.cost;
+    if (other.histogram) addHistogram((this.histogram ??= latencyHistogram()), other.histogram);
+  }
+
+  /** This histogram plus an encoded one (a stored row's), encoded; null when both are empty. */
+  encodeWith(stored: string | null): string | null {
+    if (!this.histogram) return stored;
+    if (stored !== null) addEncodedHistogram(this.histogram, stored);
+    return encodeHistogram(this.histogram);
+  }
+
   row(): typeof runRollups.$inferInsert {
     return {
       level: this.level,
@@ -171,7 +202,7 @@ class Accumulator {
       jobs: this.jobs,
       failedJobs: this.failedJobs,
       cost: this.cost,
-      histogram: this.histogram ? encodeHistogram(this.histogram) : null,
+      histogram: this.encodeWith(null),
     };
   }
 }

@@ -938,7 +938,7 @@ describe.each(DRIVERS)("repositories on %s", (driver) => {
         ),
       );
       expect(done).toEqual(Array(8).fill(true));
-      // Folders racing each other take disjoint batches (SKIP LOCKED) and lose nothing.
+      // Folders racing each other (one folds while the others skip) lose nothing and count nothing twice.
       const folded = await Promise.all([1, 2, 3, 4].map(() => foldFinishedRuns(t.store.db, 3)));
       let rest = 0;
       while ((rest = await foldFinishedRuns(t.store.db, 3)) > 0) folded.push(rest);

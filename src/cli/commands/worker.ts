@@ -20,7 +20,7 @@ export async function workerCommand(
 ): Promise<number> {
   const logger = createLogger({ level: config.logLevel });
   const telemetry = createTelemetry({ version: VERSION });
-  const platform = await openPlatform({ config, telemetry, logger, worker: true });
+  const platform = await openPlatform({ config, telemetry, logger, worker: true, foldRollups: false });
   const metrics = metricsPort === undefined ? undefined : Fastify({ logger: false });
   try {
     if (metrics) {
