@@ -1,7 +1,7 @@
 import type { JobQueue, QueuedRun } from "../../queue/index.js";
 import type { AutomationsRepo } from "../../store/automations-repo.js";
 import { Batcher } from "../../store/batcher.js";
-import type { NewRun, RunRow, RunsRepo } from "../../store/runs-repo.js";
+import { CREATE_PREPARED_MAX, type NewRun, type RunRow, type RunsRepo } from "../../store/runs-repo.js";
 import type { ScenariosRepo, ScenarioWithAutomation } from "../../store/scenarios-repo.js";
 import type { Logger } from "../../telemetry/logger.js";
 import type { RunEvents } from "./run-events.js";
@@ -41,6 +41,8 @@ export class RunService {
     this.#d = deps;
     this.#triggers = new Batcher((requests) => this.#triggerMany(requests), {
       maxInFlight: deps.triggerWriters ?? 1,
+      // The largest insert the store has a prepared statement for.
+      maxBatch: CREATE_PREPARED_MAX,
     });
   }
 
