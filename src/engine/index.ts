@@ -6,7 +6,6 @@ export type { Clock, Timers } from "./clock/index.js";
 export { systemClock, VirtualClock } from "./clock/index.js";
 export type { Progress } from "./executors/execution.js";
 export { DEFAULT_MAX_IN_FLIGHT, type ExecuteOptions, execute } from "./executors/run-workload.js";
-
 export { DISTRIBUTIONS, type DistributionName } from "./jobs/distributions.js";
 export {
   asyncJob,
@@ -19,6 +18,7 @@ export {
   type Pending,
 } from "./jobs/job.js";
 export { SYNTHETIC_FAILURE, syntheticJob } from "./jobs/synthetic-job.js";
+export { type LinkedSignal, linkSignals } from "./linked-signal.js";
 export { partitionSpec, splitEvenly } from "./partition.js";
 export { type Random, seededRandom } from "./random.js";
 export { formatDuration, parseDuration } from "./spec/duration.js";
@@ -50,6 +50,7 @@ export {
   forEachRecordedValue,
   latencyHistogram,
   percentileOf,
+  readHistogram,
 } from "./stats/histogram.js";
 export { mergeSnapshots } from "./stats/merge.js";
 export type { JobRecordView, LatencySummary, RunResult, TimelinePoint } from "./stats/run-result.js";

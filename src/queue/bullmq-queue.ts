@@ -1,5 +1,6 @@
 import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import { Redis } from "ioredis";
+import { linkSignals } from "../engine/index.js";
 import type { Logger } from "../telemetry/logger.js";
 import type { QueueMetrics } from "../telemetry/queue-metrics.js";
 import {
@@ -197,8 +198,9 @@ export class BullMqQueue implements JobQueue {
     const id = job.id ?? `${name}-${started}`;
     const controller = new AbortController();
     this.#running.set(id, controller);
+    const linked = signal ? linkSignals([controller.signal, signal]) : undefined;
     try {
-      const abort = signal ? AbortSignal.any([controller.signal, signal]) : controller.signal;
+      const abort = linked?.signal ?? controller.signal;
       if (name === "run.execute" && handlers.run) {
         const payload = parsePayload(job, name);
         await handlers.run(payload.run_id, abort);
@@ -213,6 +215,7 @@ export class BullMqQueue implements JobQueue {
       }
       this.#options.metrics?.observe(name, started - dueAt(job), Date.now() - started, "completed");
     } finally {
+      linked?.unlink();
       this.#running.delete(id);
     }
   }

@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from "prom-client";
-import { decodeHistogram, forEachRecordedValue, type RunResult } from "../engine/index.js";
+import { forEachRecordedValue, type RunResult, readHistogram } from "../engine/index.js";
 import { CumulativeHistogram } from "./cumulative-histogram.js";
 
 /** 1 ms to 10 min, seconds. */
@@ -59,7 +59,7 @@ export class BenchmarkMetrics {
     this.#cost.inc(result.cost.total);
     const mean = result.latency_ms.mean;
     if (mean === null) return;
-    const histogram = decodeHistogram(result.histogram);
+    const histogram = readHistogram(result.histogram);
     // Each HdrHistogram bucket (0.1 % wide) lands in the Prometheus bucket of its median value.
     forEachRecordedValue(histogram, (us, count) => this.#jobDuration.observeMany(us / 1e6, count));
     this.#jobDuration.addToSum((mean * histogram.totalCount) / 1000);

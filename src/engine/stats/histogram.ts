@@ -236,6 +236,29 @@ export function decodeHistogram(encoded: string): JsHistogram {
   return decodeFromCompressedBase64(encoded, 64, false) as JsHistogram;
 }
 
+/** The last encoding `encodeFinal` made or `readHistogram` read, with its histogram. */
+let lastRead: { encoded: string; histogram: JsHistogram } | undefined;
+
+/**
+ * Encodes a histogram that will not change any more (a finished run's), and lets
+ * `readHistogram` answer it for this encoding without decoding it.
+ */
+export function encodeFinal(histogram: JsHistogram): string {
+  const encoded = encodeHistogram(histogram);
+  lastRead = { encoded, histogram };
+  return encoded;
+}
+
+/**
+ * The histogram of an encoding, to read and never to change. A finished run's histogram is read
+ * right after it is encoded, by its summary and by the metrics; decoding was most of what either
+ * cost, so the last encoding made or read is answered from memory.
+ */
+export function readHistogram(encoded: string): JsHistogram {
+  if (lastRead?.encoded !== encoded) lastRead = { encoded, histogram: decodeHistogram(encoded) };
+  return lastRead.histogram;
+}
+
 /**
  * Calls `visit` once per non-empty HdrHistogram bucket with the bucket's median value (the
  * library's representative value) and its count, in increasing order.

@@ -1,5 +1,6 @@
 import { INTERRUPTED, type JobOutcome } from "../jobs/job.js";
 import {
+  encodeFinal,
   encodeHistogram,
   FastRecorder,
   IntervalHistograms,
@@ -175,7 +176,7 @@ export class Recorder {
       service_sum_us: this.serviceSumUs,
       min_us: this.maxUs < 0 ? null : this.minUs,
       max_us: this.maxUs < 0 ? null : this.maxUs,
-      histogram: encodeHistogram(this.#synced()),
+      histogram: encodeFinal(this.#synced()),
       timeline: this.timeline,
       records: this.records,
       records_dropped: this.recordsDropped,

@@ -1,4 +1,4 @@
-import { decodeHistogram, percentileOf } from "./histogram.js";
+import { percentileOf, readHistogram } from "./histogram.js";
 import type { JobRecordView, LatencySummary, RunResult, TimelinePoint } from "./run-result.js";
 import type { RunSnapshot, TimelineBucket } from "./run-snapshot.js";
 import { evaluateThreshold, type Threshold } from "./thresholds.js";
@@ -43,7 +43,7 @@ export function summarize(
     extraCost = 0,
   }: { cost?: CostModel; thresholds?: readonly Threshold[]; extraCost?: number } = {},
 ): RunResult {
-  const histogram = decodeHistogram(snapshot.histogram);
+  const histogram = readHistogram(snapshot.histogram);
   const timed = histogram.totalCount;
   const durationS = Math.max(0, (snapshot.ended_at_ms - snapshot.started_at_ms) / 1000);
   const at = (p: number) => ms(percentileOf(histogram, p));

@@ -1,6 +1,7 @@
 import {
   type Clock,
   execute,
+  linkSignals,
   type RunResult,
   type SpecLimits,
   summarize,
@@ -80,7 +81,7 @@ export class RunExecutor {
     // The lease was lost (the run was reaped as orphaned, or finished elsewhere): stop quietly.
     const lost = new AbortController();
     this.#local.set(runId, cancel);
-    const abort = AbortSignal.any([cancel.signal, shutdown, lost.signal]);
+    const { signal: abort, unlink } = linkSignals([cancel.signal, shutdown, lost.signal]);
     const stopLease = keepLease(runs, runId, attempt, {
       onCancel: () => cancel.abort(),
       onLost: () => lost.abort(),
@@ -142,6 +143,7 @@ export class RunExecutor {
         finish("failed", reason);
     } finally {
       stopLease();
+      unlink();
       this.#local.delete(runId);
     }
   }

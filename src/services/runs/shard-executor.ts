@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import {
   type Clock,
   execute,
+  linkSignals,
   mergeSnapshots,
   partitionSpec,
   type RunResult,
@@ -118,7 +119,7 @@ export class ShardExecutor {
     if (!claimed) return;
     const log = logger.child({ run_id: runId, attempt, shard });
     const stop = new AbortController();
-    const signal = AbortSignal.any([stop.signal, shutdown]);
+    const { signal, unlink } = linkSignals([stop.signal, shutdown]);
     // The run's lease says whether the run still wants this shard (cancelled, or taken over).
     const stopLease = keepLease(runs, runId, attempt, {
       onCancel: () => stop.abort(),
@@ -158,6 +159,7 @@ export class ShardExecutor {
       await shards.finish(runId, attempt, shard, { status: "failed", error: message.slice(0, 2000) });
     } finally {
       stopLease();
+      unlink();
     }
   }
 }
