@@ -157,11 +157,14 @@ export async function openPlatform({
       runs,
       events,
       metrics: telemetry.benchmark,
+      runMetrics: telemetry.runs,
       logger,
       limits,
       jobs,
       sharded,
     });
+    telemetry.runs.watchActive(() => executor.active);
+    telemetry.store.watch(() => store.poolStats());
     const service = new RunService({
       runs,
       scenarios,
@@ -171,6 +174,7 @@ export async function openPlatform({
       events,
       environment,
       logger,
+      metrics: telemetry.runs,
       // PGlite runs one statement at a time; PostgreSQL overlaps a few batches on the pool.
       triggerWriters: store.driver === "pglite" ? 1 : Math.max(1, Math.floor(config.store.poolSize / 4)),
     });
@@ -191,7 +195,9 @@ export async function openPlatform({
       scheduler,
       minIntervalSeconds: config.schedules.minIntervalSeconds,
       logger,
+      metrics: telemetry.schedules,
     });
+    telemetry.schedules.watch(() => schedules.health());
     await schedules.start();
     if (worker) {
       queue.start({

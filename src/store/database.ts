@@ -10,6 +10,14 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
 import { schema } from "./schema.js";
 
+/** Connections of the store's pool. */
+export interface PoolStats {
+  total: number;
+  idle: number;
+  /** Queries waiting for a connection. */
+  waiting: number;
+}
+
 /** The one type repositories use, whatever the driver. */
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 
@@ -29,6 +37,8 @@ export interface Store {
   migrate(): Promise<void>;
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
+  /** Connections of the pool (PGlite: its one, in process). */
+  poolStats(): PoolStats;
   close(): Promise<void>;
 }
 
@@ -59,6 +69,7 @@ async function openPglite(dataDir: string): Promise<Store> {
     ping: async () => {
       await client.query("select 1");
     },
+    poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
     close: () => client.close(),
   };
 }
@@ -88,6 +99,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Store> {
     ping: async () => {
       await db.execute(sql`select 1`);
     },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => pool.end(),
   };
 }

@@ -3,7 +3,7 @@ import { forEachRecordedValue, type RunResult, readHistogram } from "../engine/i
 import { CumulativeHistogram } from "./cumulative-histogram.js";
 
 /** 1 ms to 10 min, seconds. */
-const JOB_DURATION_BUCKETS = [
+export const JOB_DURATION_BUCKETS = [
   0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600,
 ] as const;
 
@@ -57,11 +57,23 @@ export class BenchmarkMetrics {
     this.#throughput.set(result.throughput);
     if (result.latency_ms.mean !== null) this.#meanLatency.set(result.latency_ms.mean / 1000);
     this.#cost.inc(result.cost.total);
-    const mean = result.latency_ms.mean;
-    if (mean === null) return;
-    const histogram = readHistogram(result.histogram);
-    // Each HdrHistogram bucket (0.1 % wide) lands in the Prometheus bucket of its median value.
-    forEachRecordedValue(histogram, (us, count) => this.#jobDuration.observeMany(us / 1e6, count));
-    this.#jobDuration.addToSum((mean * histogram.totalCount) / 1000);
+    observeJobLatencies(this.#jobDuration, result);
   }
+}
+
+/**
+ * Adds a run's job latencies (its HdrHistogram) to a Prometheus histogram, seconds: each
+ * HdrHistogram bucket (0.1 % wide) lands in the Prometheus bucket of its median value, and the
+ * sum is the run's exact one.
+ */
+export function observeJobLatencies(
+  target: CumulativeHistogram,
+  result: RunResult,
+  labels: Record<string, string> = {},
+): void {
+  const mean = result.latency_ms.mean;
+  if (mean === null) return;
+  const histogram = readHistogram(result.histogram);
+  forEachRecordedValue(histogram, (us, count) => target.observeMany(us / 1e6, count, labels));
+  target.addToSum((mean * histogram.totalCount) / 1000, labels);
 }

@@ -321,6 +321,21 @@ describe("comparing runs", () => {
     expect(compared.metrics).toHaveLength(8);
     expect((await t.request("GET", `/api/v1/runs/${second}/compare?baseline=999`)).statusCode).toBe(422);
   });
+
+  it("refuses to compare with a run that measured nothing, naming the field", async () => {
+    const t = await platformApp();
+    const scenario = await syntheticScenario(t, { jobs: 20, durationMs: 1 });
+    const measured = (await t.request("POST", "/api/v1/runs/trigger", { scenario_id: scenario })).json().id;
+    await t.waitForRun(measured);
+    // Cancelled before it could start: a run without measurements.
+    const unmeasured = (await t.platform.runs.create({ scenarioId: scenario, source: "trigger", spec: {} }))
+      .id;
+    await t.platform.runs.end(unmeasured, "cancelled", "cancelled");
+    const refused = await t.request("GET", `/api/v1/runs/${measured}/compare?baseline=${unmeasured}`);
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json()).toMatchObject({ error: "not_comparable" });
+    expect(refused.json().details[0]).toMatchObject({ field: "baseline", rule: "measured" });
+  });
 });
 
 describe("sharded runs", () => {

@@ -1,5 +1,6 @@
 import {
   type Clock,
+  compareRuns,
   execute,
   linkSignals,
   type RunResult,
@@ -13,7 +14,9 @@ import { Batcher } from "../../store/batcher.js";
 import type { RunOutcome, RunRow, RunsRepo } from "../../store/runs-repo.js";
 import type { BenchmarkMetrics } from "../../telemetry/benchmark-metrics.js";
 import type { Logger } from "../../telemetry/logger.js";
+import type { RunMetrics } from "../../telemetry/run-metrics.js";
 import { type AutomationJobs, buildEngineSpec } from "./automation-job.js";
+import { comparableRun, isComparable } from "./comparable-run.js";
 import type { RunEvents } from "./run-events.js";
 import { keepLease } from "./run-lease.js";
 import { runSpecSnapshot } from "./run-spec-snapshot.js";
@@ -23,6 +26,8 @@ export interface RunExecutorDeps {
   runs: RunsRepo;
   events: RunEvents;
   metrics: BenchmarkMetrics;
+  /** Counts each run's end, per scenario (absent: not counted). */
+  runMetrics?: RunMetrics;
   logger: Logger;
   jobs: AutomationJobs;
   limits: SpecLimits;
@@ -86,10 +91,26 @@ export class RunExecutor {
       onCancel: () => cancel.abort(),
       onLost: () => lost.abort(),
     });
-    const finish = (status: "completed" | "failed" | "cancelled", reason: string | null) =>
+    let kind = "unknown";
+    let measured: { result: RunResult; outcomes: Record<string, number> } | undefined;
+    // The run's end was recorded (by this executor): tell the watchers, count it.
+    const finish = (
+      status: "completed" | "failed" | "cancelled",
+      reason: string | null,
+      outcome?: string,
+    ) => {
       events.publish(runId, { type: "finished", status, reason });
+      this.#deps.runMetrics?.recordEnd({
+        scenario: run.scenarioName,
+        status,
+        outcome: outcome ?? reason ?? status,
+        kind,
+        ...measured,
+      });
+    };
     try {
       const snapshot = runSpecSnapshot.parse(run.spec);
+      kind = snapshot.automation.kind;
       const spec = buildEngineSpec(snapshot, this.#deps.limits);
       let result: RunResult;
       let outcomes: Record<string, number>;
@@ -110,6 +131,7 @@ export class RunExecutor {
         sample = built.sample();
       }
       const outcome = runOutcome(result, outcomes, sample);
+      measured = { result, outcomes };
       if (lost.signal.aborted) {
         log.warn("run was taken over after this executor lost its lease; its result is discarded");
         return;
@@ -128,7 +150,11 @@ export class RunExecutor {
         if (recorded) finish("failed", "interrupted");
       } else {
         recorded = await this.#completions.add({ id: runId, attempt, outcome });
-        if (recorded) finish("completed", null);
+        if (recorded) {
+          finish("completed", null, completedOutcome(outcome));
+          if (snapshot.baseline_run_id !== null)
+            await this.#checkRegression(run.scenarioName, outcome, snapshot.baseline_run_id, log);
+        }
       }
       if (recorded)
         log.info({ status: "finished", jobs: result.counts.total, passed: outcome.passed }, "run finished");
@@ -148,6 +174,28 @@ export class RunExecutor {
     }
   }
 
+  /** Counts a regression when the completed run compares so against its scenario's baseline. */
+  async #checkRegression(
+    scenario: string | null,
+    outcome: RunOutcome,
+    baselineId: number,
+    log: Logger,
+  ): Promise<void> {
+    try {
+      const baseline = await this.#deps.runs.get(baselineId);
+      if (!baseline || !isComparable(baseline) || !isComparable(outcome)) return;
+      if (compareRuns(comparableRun(outcome), comparableRun(baseline)).verdict === "regression")
+        this.#deps.runMetrics?.recordRegression(scenario);
+    } catch (error) {
+      log.warn({ err: error }, "could not compare the run with its baseline");
+    }
+  }
+
+  /** Runs executing in this process now. */
+  get active(): number {
+    return this.#local.size;
+  }
+
   async #measure(
     runId: number,
     spec: WorkloadSpec,
@@ -164,6 +212,12 @@ export class RunExecutor {
     });
     return summarize(snapshot, { cost: spec.cost, thresholds: spec.thresholds, extraCost: extraCost() });
   }
+}
+
+/** How a completed run is labelled in the metrics. */
+function completedOutcome(outcome: RunOutcome & { passed: boolean }): string {
+  if (outcome.passed) return "passed";
+  return outcome.thresholdsPassed === false ? "thresholds_failed" : "jobs_failed";
 }
 
 /** The columns a finished run records. */

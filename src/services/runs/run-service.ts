@@ -4,6 +4,7 @@ import { Batcher } from "../../store/batcher.js";
 import { CREATE_PREPARED_MAX, type NewRun, type RunRow, type RunsRepo } from "../../store/runs-repo.js";
 import type { ScenariosRepo, ScenarioWithAutomation } from "../../store/scenarios-repo.js";
 import type { Logger } from "../../telemetry/logger.js";
+import type { RunMetrics } from "../../telemetry/run-metrics.js";
 import type { RunEvents } from "./run-events.js";
 import type { RunExecutor } from "./run-executor.js";
 import type { RunSpecSnapshot } from "./run-spec-snapshot.js";
@@ -21,6 +22,8 @@ export interface RunServiceDeps {
   events: RunEvents;
   environment: Record<string, unknown>;
   logger: Logger;
+  /** Counts runs cancelled before they started, and runs the supervisor recovered. */
+  metrics?: RunMetrics;
   /** Trigger writes in flight at once (1 on PGlite, which runs one statement at a time). */
   triggerWriters?: number;
 }
@@ -91,6 +94,7 @@ export class RunService {
       shards: scenario.shards,
       allow_partial: scenario.allowPartial,
       seed: scenario.seed,
+      baseline_run_id: scenario.baselineRunId,
     };
     return {
       scenarioId: scenario.id,
@@ -111,6 +115,13 @@ export class RunService {
     if (run.status === "pending") {
       if (await this.#d.runs.end(id, "cancelled", "cancelled")) {
         this.#d.events.publish(id, { type: "finished", status: "cancelled", reason: "cancelled" });
+        const kind = (run.spec as { automation?: { kind?: string } }).automation?.kind ?? "unknown";
+        this.#d.metrics?.recordEnd({
+          scenario: run.scenarioName,
+          status: "cancelled",
+          outcome: "cancelled",
+          kind,
+        });
       }
     } else if (run.status === "running") {
       await this.#d.runs.requestCancel(id);
@@ -141,6 +152,7 @@ export class RunService {
     const recovered = exclusive
       ? await this.#d.runs.recoverInterrupted()
       : { requeued: [], failed: 0, cancelled: 0 };
+    this.#d.metrics?.recordRecovered(recovered.requeued.length, recovered.failed, recovered.cancelled);
     const pending = await this.#d.runs.pending();
     await this.#enqueue(pending.map((r) => ({ runId: r.id, attempt: r.attempts })));
     return { ...recovered, requeued: recovered.requeued.length, queued: pending.length };
@@ -159,6 +171,7 @@ export class RunService {
     swept: number;
   }> {
     const recovered = await this.#d.runs.recoverInterrupted({ staleForMs: leaseMs });
+    this.#d.metrics?.recordRecovered(recovered.requeued.length, recovered.failed, recovered.cancelled);
     for (const { id } of recovered.requeued)
       this.#d.events.publish(id, { type: "status", status: "pending" });
     const pending = await this.#d.runs.pending({ olderThanMs: sweepAfterMs, limit: 1000 });

@@ -20,5 +20,7 @@ export const runSpecSnapshot = z.object({
   shards: z.number().int().min(1).default(1),
   allow_partial: z.boolean().default(false),
   seed: z.number().int().nullable().default(null),
+  /** The scenario's pinned baseline when the run was triggered: a completed run is compared with it. */
+  baseline_run_id: z.number().int().nullable().default(null),
 });
 export type RunSpecSnapshot = z.infer<typeof runSpecSnapshot>;

@@ -8,6 +8,7 @@ import type {
   ScheduleWithRuns,
 } from "../../store/schedules-repo.js";
 import type { Logger } from "../../telemetry/logger.js";
+import type { ScheduleHealth, ScheduleMetrics } from "../../telemetry/schedule-metrics.js";
 import type { RunService } from "../runs/run-service.js";
 import { nextTicks, type Timing, timingProblems } from "./schedule-timing.js";
 import type { Scheduler } from "./scheduler.js";
@@ -25,6 +26,9 @@ export interface ScheduleServiceDeps {
   /** Shortest interval between ticks a schedule may ask for (protects providers' budgets). */
   minIntervalSeconds: number;
   logger: Logger;
+  metrics?: ScheduleMetrics;
+  /** Now (tests inject one). */
+  now?: () => Date;
 }
 
 /** Schedules: validated writes kept in step with the scheduler, and each tick fired once. */
@@ -84,6 +88,28 @@ export class ScheduleService {
   async tick(id: number, tick: Date): Promise<"fired" | "skipped" | "taken"> {
     const schedule = await this.#d.schedules.takeTick(id, tick);
     if (!schedule) return "taken";
+    const result = await this.#fire(id, schedule);
+    const now = this.#d.now?.() ?? new Date();
+    this.#d.metrics?.recordTick(result, now.getTime() - tick.getTime());
+    return result;
+  }
+
+  /** Each enabled schedule's last success and interval (what the schedule gauges show). */
+  async health(): Promise<ScheduleHealth[]> {
+    const now = this.#d.now?.() ?? new Date();
+    return (await this.#d.schedules.list())
+      .filter((s) => s.enabled)
+      .map((s) => {
+        const [next, after] = nextTicks(s, now, 2);
+        return {
+          id: s.id,
+          lastSuccessAt: s.lastSuccessAt ?? s.createdAt,
+          intervalSeconds: next && after ? (after.getTime() - next.getTime()) / 1000 : 0,
+        };
+      });
+  }
+
+  async #fire(id: number, schedule: ScheduleRow): Promise<"fired" | "skipped"> {
     if (schedule.overlap === "skip" && (await this.#d.schedules.hasActiveRun(id))) {
       await this.#d.schedules.countSkipped(id);
       this.#d.logger.info({ schedule_id: id }, "schedule tick skipped: its previous run is still active");

@@ -4,7 +4,8 @@ import { errorBody, idParams } from "../../../contracts/common.js";
 import { comparisonQuery, comparisonView } from "../../../contracts/comparison.js";
 import { dashboardView, kpiQuery } from "../../../contracts/kpis.js";
 import { runListQuery, runListView, runView, triggerBody } from "../../../contracts/run.js";
-import { type ComparableRun, compareRuns } from "../../../engine/index.js";
+import { compareRuns } from "../../../engine/index.js";
+import { comparableRun, isComparable } from "../../../services/runs/comparable-run.js";
 import { kpiSeries } from "../../../services/runs/kpi-series.js";
 import { dashboardKpis } from "../../../services/runs/kpis.js";
 import type { RunEvents } from "../../../services/runs/run-events.js";
@@ -19,18 +20,6 @@ import { presentRun, presentRunSummary } from "./presenters.js";
 import { streamRunEvents } from "./run-events-stream.js";
 
 const tags = ["runs"];
-
-/** What the comparison needs of a stored run. */
-function comparable(run: RunRow): ComparableRun {
-  const total = run.totalJobs ?? 0;
-  return {
-    histogram: run.histogram!,
-    total,
-    failed: run.failedJobs ?? 0,
-    throughput: run.throughput ?? 0,
-    costPerJob: total > 0 && run.cost !== null ? run.cost / total : null,
-  };
-}
 
 export interface RunsRoutesOptions {
   runs: RunsRepo;
@@ -188,16 +177,12 @@ export const runsRoutes: FastifyPluginAsyncZod<RunsRoutesOptions> = async (
           { field: "baseline", rule: "exists", message },
         ]);
       }
-      for (const [field, r] of [
-        ["id", run],
-        ["baseline", baseline],
-      ] as const) {
-        if (!r.histogram || r.totalJobs === null) {
-          const message = `run ${r.id} is ${r.status} and has no measurements to compare`;
-          throw new ApiError(422, "not_comparable", message, [{ field, rule: "measured", message }]);
-        }
-      }
-      const comparison = compareRuns(comparable(run), comparable(baseline), {
+      const measured = (field: "id" | "baseline", r: RunRow) => {
+        if (isComparable(r)) return comparableRun(r);
+        const message = `run ${r.id} is ${r.status} and has no measurements to compare`;
+        throw new ApiError(422, "not_comparable", message, [{ field, rule: "measured", message }]);
+      };
+      const comparison = compareRuns(measured("id", run), measured("baseline", baseline), {
         alpha: request.query.alpha,
         minEffect: request.query.min_effect,
       });
