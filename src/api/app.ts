@@ -18,6 +18,8 @@ import { runsRoutes } from "./routes/v1/runs-routes.js";
 import { scenariosRoutes } from "./routes/v1/scenarios-routes.js";
 import { schedulesRoutes } from "./routes/v1/schedules-routes.js";
 import { secretsRoutes } from "./routes/v1/secrets-routes.js";
+import { spaNotFoundHandler, webRoutes } from "./routes/web-routes.js";
+import type { WebBuild } from "./web-build.js";
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -29,6 +31,8 @@ export interface AppDeps {
   isShuttingDown?: () => boolean;
   /** The benchmark platform (`/api/v1`); without it only the seed routes are served. */
   platform?: Platform;
+  /** The built dashboard, served at `/`; without it the server answers the API only. */
+  web?: WebBuild | undefined;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -52,7 +56,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.removeContentTypeParser("text/plain");
   parseJsonBodies(app);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler(notFoundHandler);
+  app.setNotFoundHandler(deps.web ? spaNotFoundHandler(deps.web) : notFoundHandler);
   app.addHook("onSend", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });
@@ -94,5 +98,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(schedulesRoutes, { prefix: "/api/v1/schedules", schedules: platform.schedules });
     await app.register(secretsRoutes, { prefix: "/api/v1/secrets", secrets: platform.secrets });
   }
+  if (deps.web) await app.register(webRoutes, { build: deps.web });
   return app;
 }

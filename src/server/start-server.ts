@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { buildApp } from "../api/app.js";
 import { eventLoopCheck } from "../api/event-loop-check.js";
 import type { ReadinessCheck } from "../api/routes/health-routes.js";
+import { DEFAULT_WEB_ROOT, loadWebBuild } from "../api/web-build.js";
 import type { Config } from "../config/config.js";
 import { BenchmarkService } from "../services/benchmark-service.js";
 import { createLogger, type Logger } from "../telemetry/logger.js";
@@ -41,11 +42,15 @@ export async function startServer(
   {
     logger = createLogger({ level: config.logLevel }),
     worker = true,
-  }: { logger?: Logger; worker?: boolean } = {},
+    webRoot = DEFAULT_WEB_ROOT,
+  }: { logger?: Logger; worker?: boolean; webRoot?: string } = {},
 ): Promise<RunningServer> {
   const telemetry = createTelemetry({ version: VERSION });
   const benchmarks = new BenchmarkService({ metrics: telemetry.benchmark });
   const platform = await openPlatform({ config, telemetry, logger, worker });
+  const web = await loadWebBuild(webRoot);
+  if (!web)
+    logger.warn({ web_root: webRoot }, "web UI not built: serving the API only (npm run build builds it)");
   const eventLoop = eventLoopCheck();
   let shuttingDown = false;
   let app: FastifyInstance;
@@ -64,6 +69,7 @@ export async function startServer(
         queue: pingCheck(() => platform.queue.ping(), { kind: platform.queue.kind }),
       },
       isShuttingDown: () => shuttingDown,
+      web,
     });
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
@@ -75,7 +81,7 @@ export async function startServer(
   const port = typeof address === "object" && address ? address.port : config.port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
-  logger.info({ url, version: VERSION }, "aurea listening");
+  logger.info({ url, version: VERSION, web: web !== undefined }, "aurea listening");
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = 10_000): Promise<void> => {

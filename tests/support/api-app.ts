@@ -2,6 +2,7 @@ import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { afterEach } from "vitest";
 import { buildApp } from "../../src/api/app.js";
 import type { ReadinessCheck } from "../../src/api/routes/health-routes.js";
+import type { WebBuild } from "../../src/api/web-build.js";
 import { loadConfig } from "../../src/config/config.js";
 import { BenchmarkService } from "../../src/services/benchmark-service.js";
 import { createLogger } from "../../src/telemetry/logger.js";
@@ -14,6 +15,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   readiness?: Record<string, ReadinessCheck>;
   isShuttingDown?: () => boolean;
+  /** A built dashboard to serve at `/`. */
+  web?: WebBuild;
 }
 
 export interface TestApp {
@@ -30,7 +33,12 @@ export interface TestApp {
  * Aurea's HTTP application wired as `startServer` wires it — a fresh registry, a real
  * benchmark service, a silent logger — but not listening: requests go through `inject()`.
  */
-async function buildTestApp({ env = {}, readiness, isShuttingDown }: TestAppOptions = {}): Promise<TestApp> {
+async function buildTestApp({
+  env = {},
+  readiness,
+  isShuttingDown,
+  web,
+}: TestAppOptions = {}): Promise<TestApp> {
   const config = loadConfig({ LOG_LEVEL: "silent", ...env });
   const telemetry = createTelemetry({ version: TEST_VERSION });
   const benchmarks = new BenchmarkService({ metrics: telemetry.benchmark });
@@ -42,6 +50,7 @@ async function buildTestApp({ env = {}, readiness, isShuttingDown }: TestAppOpti
     version: TEST_VERSION,
     ...(readiness ? { readiness } : {}),
     ...(isShuttingDown ? { isShuttingDown } : {}),
+    web,
   });
   return {
     app,

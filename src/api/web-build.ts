@@ -1,0 +1,26 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The built dashboard (`vite build` → dist/web): its directory and its index.html, read once. */
+export interface WebBuild {
+  root: string;
+  index: Buffer;
+  /** Strong validator of index.html, so a reload revalidates with a 304. */
+  etag: string;
+}
+
+/** dist/web, next to the compiled server (dist/api/web-build.js → dist/web). */
+export const DEFAULT_WEB_ROOT = fileURLToPath(new URL("../web", import.meta.url));
+
+/** The build in `root`, or `undefined` when the UI was not built there. */
+export async function loadWebBuild(root = DEFAULT_WEB_ROOT): Promise<WebBuild | undefined> {
+  let index: Buffer;
+  try {
+    index = await readFile(join(root, "index.html"));
+  } catch {
+    return undefined;
+  }
+  return { root, index, etag: `"${createHash("sha256").update(index).digest("base64url").slice(0, 27)}"` };
+}
