@@ -1,0 +1,183 @@
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api } from "./client.js";
+import type {
+  AutomationView,
+  AutomationWrite,
+  ComparisonView,
+  DashboardView,
+  RunList,
+  RunSort,
+  RunStatus,
+  RunView,
+  ScenarioView,
+  ScenarioWrite,
+  ScheduleView,
+  ScheduleWrite,
+} from "./types.js";
+
+/** Query keys: one tree per resource, so a mutation invalidates what it changed. */
+export const keys = {
+  automations: ["automations"] as const,
+  scenarios: ["scenarios"] as const,
+  schedules: ["schedules"] as const,
+  runs: ["runs"] as const,
+  run: (id: number) => ["runs", "one", id] as const,
+  runList: (filter: RunFilter) => ["runs", "list", filter] as const,
+  kpis: (window: KpiWindow) => ["runs", "kpis", window] as const,
+  compare: (id: number, baseline: number | null) => ["runs", "compare", id, baseline] as const,
+  cronPreview: (cron: string, timezone: string) => ["schedules", "preview", cron, timezone] as const,
+};
+
+const FINISHED = new Set<RunStatus>(["completed", "failed", "cancelled"]);
+export const isFinished = (status: RunStatus) => FINISHED.has(status);
+
+/** How often lists showing unfinished runs poll for their status (the Runs page is live). */
+const LIVE_POLL_MS = 1000;
+
+export interface KpiWindow {
+  from?: string | undefined;
+  scenario_id?: number | undefined;
+}
+
+export function useDashboard(window: KpiWindow) {
+  return useQuery({
+    queryKey: keys.kpis(window),
+    queryFn: ({ signal }) => api.get<DashboardView>("/runs/kpis/dashboard", { ...window }, signal),
+    placeholderData: keepPreviousData,
+    refetchInterval: (query) =>
+      query.state.data?.recent_runs.some((r) => !isFinished(r.status)) ? LIVE_POLL_MS * 2 : 10_000,
+  });
+}
+
+export interface RunFilter {
+  status?: RunStatus | undefined;
+  scenario_id?: number | undefined;
+  sort: RunSort;
+  order: "asc" | "desc";
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export function useRunList(filter: RunFilter) {
+  return useQuery({
+    queryKey: keys.runList(filter),
+    queryFn: ({ signal }) => api.get<RunList>("/runs", { ...filter }, signal),
+    placeholderData: keepPreviousData,
+    // Live without reloading: poll while any run shown is unfinished, slowly otherwise (new runs).
+    refetchInterval: (query) =>
+      query.state.data?.items.some((r) => !isFinished(r.status)) ? LIVE_POLL_MS : 5000,
+  });
+}
+
+export function useRun(id: number) {
+  return useQuery({
+    queryKey: keys.run(id),
+    queryFn: ({ signal }) => api.get<RunView>(`/runs/${id}`, {}, signal),
+  });
+}
+
+/** Completed runs of a scenario, newest first: the candidates to compare with. */
+export function useScenarioRuns(scenarioId: number | null) {
+  return useQuery({
+    queryKey: [...keys.runs, "of-scenario", scenarioId],
+    enabled: scenarioId !== null,
+    queryFn: ({ signal }) =>
+      api.get<RunList>("/runs", { scenario_id: scenarioId, status: "completed", limit: 50 }, signal),
+  });
+}
+
+export function useComparison(id: number, baseline: number | null, enabled: boolean) {
+  return useQuery({
+    queryKey: keys.compare(id, baseline),
+    enabled,
+    retry: false,
+    queryFn: ({ signal }) => api.get<ComparisonView>(`/runs/${id}/compare`, { baseline }, signal),
+  });
+}
+
+export function useAutomations() {
+  return useQuery({
+    queryKey: keys.automations,
+    queryFn: ({ signal }) => api.get<{ items: AutomationView[] }>("/automations", {}, signal),
+    select: (data) => data.items,
+  });
+}
+
+export function useScenarios() {
+  return useQuery({
+    queryKey: keys.scenarios,
+    queryFn: ({ signal }) => api.get<{ items: ScenarioView[] }>("/scenarios", {}, signal),
+    select: (data) => data.items,
+  });
+}
+
+export function useSchedules() {
+  return useQuery({
+    queryKey: keys.schedules,
+    queryFn: ({ signal }) => api.get<{ items: ScheduleView[] }>("/schedules", {}, signal),
+    select: (data) => data.items,
+    refetchInterval: 15_000,
+  });
+}
+
+export function useCronPreview(cron: string, timezone: string) {
+  return useQuery({
+    queryKey: keys.cronPreview(cron, timezone),
+    enabled: cron.trim().length > 0,
+    retry: false,
+    queryFn: ({ signal }) =>
+      api.get<{ fire_times: string[] }>("/schedules/preview", { cron, timezone, count: 5 }, signal),
+  });
+}
+
+/** Create or replace (`id` given) a resource, then refresh its list. */
+function useSave<Body, View>(path: string, key: readonly string[]) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, body }: { id?: number | undefined; body: Body }) =>
+      id === undefined ? api.post<View>(path, body) : api.put<View>(`${path}/${id}`, body),
+    onSuccess: () => client.invalidateQueries({ queryKey: key }),
+  });
+}
+
+function useRemove(path: string, key: readonly string[]) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, query }: { id: number; query?: Record<string, string> }) =>
+      api.delete(`${path}/${id}`, query),
+    onSuccess: () => client.invalidateQueries({ queryKey: key }),
+  });
+}
+
+export const useSaveAutomation = () =>
+  useSave<AutomationWrite, AutomationView>("/automations", keys.automations);
+export const useSaveScenario = () => useSave<ScenarioWrite, ScenarioView>("/scenarios", keys.scenarios);
+export const useSaveSchedule = () => useSave<ScheduleWrite, ScheduleView>("/schedules", keys.schedules);
+export const useDeleteAutomation = () => useRemove("/automations", keys.automations);
+export const useDeleteScenario = () => useRemove("/scenarios", keys.scenarios);
+export const useDeleteSchedule = () => useRemove("/schedules", keys.schedules);
+
+export function useTrigger() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (scenarioId: number) => api.post<RunView>("/runs/trigger", { scenario_id: scenarioId }),
+    onSuccess: () => client.invalidateQueries({ queryKey: keys.runs }),
+  });
+}
+
+export function useCancelRun() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (id: number) => api.post<RunView>(`/runs/${id}/cancel`),
+    onSuccess: (_run, id) => client.invalidateQueries({ queryKey: keys.run(id) }),
+  });
+}
+
+export function usePinBaseline() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ scenarioId, runId }: { scenarioId: number; runId: number | null }) =>
+      api.put<ScenarioView>(`/scenarios/${scenarioId}/baseline`, { run_id: runId }),
+    onSuccess: () => client.invalidateQueries({ queryKey: keys.scenarios }),
+  });
+}

@@ -1,0 +1,35 @@
+/**
+ * The API's types, inferred from the same zod schemas the server validates and answers with
+ * (`src/contracts`): type-only imports, so no schema code reaches the bundle.
+ */
+import type { z } from "zod";
+import type { AutomationView, automationInput } from "../../../src/contracts/automation.js";
+import type { errorBody } from "../../../src/contracts/common.js";
+import type { ComparisonView } from "../../../src/contracts/comparison.js";
+import type { DashboardView, KpiSeriesPoint } from "../../../src/contracts/kpis.js";
+import type { RunView, runListView } from "../../../src/contracts/run.js";
+import type { ScenarioView, scenarioInputSchema } from "../../../src/contracts/scenario.js";
+import type { scheduleInput, scheduleView } from "../../../src/contracts/schedule.js";
+import type { Progress, TimelinePoint } from "../../../src/engine/index.js";
+
+export type { RunSort, RunStatus } from "../../../src/contracts/run-constants.js";
+export type {
+  AutomationView,
+  ComparisonView,
+  DashboardView,
+  KpiSeriesPoint,
+  Progress,
+  RunView,
+  ScenarioView,
+  TimelinePoint,
+};
+
+export type RunList = z.infer<typeof runListView>;
+export type ScheduleView = z.infer<typeof scheduleView>;
+export type ErrorBody = z.infer<typeof errorBody>;
+export type FieldError = NonNullable<ErrorBody["details"]>[number];
+
+/** What the forms send: the schemas' inputs (defaults may be left out). */
+export type AutomationWrite = z.input<typeof automationInput>;
+export type ScenarioWrite = z.input<ReturnType<typeof scenarioInputSchema>>;
+export type ScheduleWrite = z.input<typeof scheduleInput>;
