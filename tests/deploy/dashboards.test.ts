@@ -40,8 +40,9 @@ describe("the Grafana dashboards", () => {
     const variables = dashboard.templating?.list ?? [];
     const panels = dashboard.panels ?? [];
 
-    it("has a uid Grafana accepts, a title and panels", () => {
+    it("has a uid Grafana accepts, a title, panels and an annotation list", () => {
       expect(dashboard.uid).toMatch(/^[A-Za-z0-9_-]{1,40}$/);
+      expect(dashboard.annotations?.list?.[0]).toMatchObject({ builtIn: 1, type: "dashboard" });
       expect(dashboard.title).toMatch(/^Aurea \/ /);
       expect(panels.filter((panel) => panel.type !== "row").length).toBeGreaterThan(1);
     });
