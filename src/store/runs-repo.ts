@@ -193,8 +193,8 @@ export class RunsRepo {
   }
 
   /**
-   * Completes running runs with their measurements in one statement (the rows travel as one
-   * JSON parameter); answers the ids that were still running and so were completed.
+   * Completes running runs with their measurements in one prepared statement (the rows travel
+   * as one JSON parameter); answers the ids that were still running and so were completed.
    */
   async completeMany(
     items: readonly { id: number; attempt: number; outcome: RunOutcome }[],
@@ -202,18 +202,15 @@ export class RunsRepo {
     if (items.length === 0) return new Set();
     const rows = items.map(({ id, attempt, outcome }) => {
       const row: Record<string, unknown> = { id, attempt };
+      // JSON columns go in as values: the row itself is JSON (their driver mapping would
+      // stringify them, storing a JSON string rather than the object).
       for (const [key, column] of OUTCOME_FIELDS)
-        row[column.name] = column.mapToDriverValue(outcome[key] ?? null);
+        row[column.name] = JSON_COLUMNS.has(column.name)
+          ? (outcome[key] ?? null)
+          : column.mapToDriverValue(outcome[key] ?? null);
       return row;
     });
-    const done = await this.#db
-      .update(runs)
-      .set({ ...COMPLETE_SET, status: "completed", finishedAt: sql`now()` })
-      .from(
-        sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(id bigint, attempt integer, ${RECORD_COLUMNS})`,
-      )
-      .where(and(eq(runs.id, sql`v.id`), eq(runs.status, "running"), eq(runs.attempts, sql`v.attempt`)))
-      .returning({ id: runs.id });
+    const done = await this.#prepared.complete.execute({ rows: JSON.stringify(rows) });
     return new Set(done.map((r) => r.id));
   }
 
@@ -374,6 +371,9 @@ const OUTCOME_COLUMNS = [
 
 /** Each outcome field with its column, and the SQL that a multi-row completion is built from. */
 const OUTCOME_FIELDS = OUTCOME_COLUMNS.map((key) => [key, runs[key]] as const);
+const JSON_COLUMNS = new Set(
+  OUTCOME_FIELDS.filter(([, column]) => column.getSQLType() === "jsonb").map(([, column]) => column.name),
+);
 const RECORD_COLUMNS = sql.raw(
   OUTCOME_FIELDS.map(([, column]) => `"${column.name}" ${column.getSQLType()}`).join(", "),
 );
@@ -426,6 +426,15 @@ function prepare(db: Database) {
       .where(and(sql`${runs.id} = any(${sql.placeholder("ids")}::bigint[])`, eq(runs.status, "pending")))
       .returning()
       .prepare("aurea_run_claim"),
+    complete: db
+      .update(runs)
+      .set({ ...COMPLETE_SET, status: "completed", finishedAt: sql`now()` })
+      .from(
+        sql`jsonb_to_recordset(${sql.placeholder("rows")}::jsonb) as v(id bigint, attempt integer, ${RECORD_COLUMNS})`,
+      )
+      .where(and(eq(runs.id, sql`v.id`), eq(runs.status, "running"), eq(runs.attempts, sql`v.attempt`)))
+      .returning({ id: runs.id })
+      .prepare("aurea_run_complete"),
   };
 }
 

@@ -389,6 +389,20 @@ describe.each(DRIVERS)("repositories on %s", (driver) => {
       expect(done!.finishedAt).toBeInstanceOf(Date);
       expect(await seed.runs.complete(run.id, 1, outcome({ totalJobs: 99 }))).toBe(false);
       expect((await seed.runs.get(run.id))!.totalJobs).toBe(10);
+      // Stored as JSON values, readable by SQL (not as strings holding JSON).
+      const types = await t.store.db
+        .select({
+          outcomes: sql<string>`jsonb_typeof(${runsTable.outcomes})`,
+          summary: sql<string>`jsonb_typeof(${runsTable.summary})`,
+          timeline: sql<string>`jsonb_typeof(${runsTable.timeline})`,
+          sample: sql<string>`jsonb_typeof(${runsTable.responseSample})`,
+          succeeded: sql<number>`(${runsTable.outcomes} ->> 'succeeded')::int`,
+        })
+        .from(runsTable)
+        .where(eq(runsTable.id, run.id));
+      expect(types).toEqual([
+        { outcomes: "object", summary: "object", timeline: "array", sample: "object", succeeded: 9 },
+      ]);
     });
 
     it("creates, claims and completes many runs in one statement each, keeping every run's own values", async () => {
