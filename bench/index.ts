@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the performance requirements measured on this machine, each against a
- * reference measured in the same run. Usage: `tsx bench/index.ts [synthetic|timing|http|memory|kpis|triggers]...`
+ * reference measured in the same run. Usage: `tsx bench/index.ts [synthetic|timing|http|memory|kpis|triggers|queue|web]...`
  * (all sections by default). Measurements run in fresh `node` children on the compiled code in
  * dist/ (build first: `npm run bench` does). Results: the log, a summary table and
  * .bench-out/results.json. See bench/README.md.
@@ -25,6 +25,7 @@ import {
 } from "./lib.js";
 import { KPI_TARGETS, kpisSection, TRIGGER_TARGETS, triggersSection } from "./platform.js";
 import { QUEUE_TARGETS, queueSection } from "./queue.js";
+import { WEB_TARGETS, webSection } from "./web.js";
 
 interface ThroughputRun {
   jobs: number;
@@ -260,6 +261,7 @@ const SECTIONS = {
   kpis: { run: kpisSection, targets: KPI_TARGETS },
   triggers: { run: triggersSection, targets: TRIGGER_TARGETS },
   queue: { run: queueSection, targets: QUEUE_TARGETS },
+  web: { run: webSection, targets: WEB_TARGETS },
 } as const;
 type SectionName = keyof typeof SECTIONS;
 const isSection = (name: string): name is SectionName => Object.hasOwn(SECTIONS, name);

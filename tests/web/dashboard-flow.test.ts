@@ -188,9 +188,16 @@ describe.skipIf(unavailable !== undefined)("the web dashboard in a browser", () 
     await screenshot(page, "schedules");
   });
 
-  it("shows the dashboard's KPIs and charts over the runs", async () => {
+  it("shows the dashboard's KPIs and charts over the runs, from the one KPI request index.html started", async () => {
+    const kpiRequests: string[] = [];
+    const onRequest = (request: { url(): string }) => {
+      if (request.url().includes("/kpis/dashboard")) kpiRequests.push(request.url());
+    };
+    page.on("request", onRequest);
     await open("/");
     await page.getByTestId("dashboard-ready").waitFor();
+    page.off("request", onRequest);
+    expect(kpiRequests).toHaveLength(1);
     const total = page.locator(".kpi", { hasText: "Total runs" }).locator(".kpi-value");
     expect(await total.textContent()).toBe("3");
     expect(await page.locator(".kpi", { hasText: "Success rate" }).locator(".kpi-value").textContent()).toBe(

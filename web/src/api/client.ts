@@ -41,7 +41,11 @@ async function request<T>(method: string, url: string, body?: unknown, signal?: 
     init.body = JSON.stringify(body);
     init.headers = { accept: "application/json", "content-type": "application/json" };
   }
-  const response = await fetch(url, init);
+  return answer<T>(await fetch(url, init));
+}
+
+/** A response's JSON, or the API's error as an ApiRequestError. */
+export async function answer<T>(response: Response): Promise<T> {
   if (response.status === 204) return undefined as T;
   const text = await response.text();
   const parsed: unknown = text ? JSON.parse(text) : undefined;

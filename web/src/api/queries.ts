@@ -1,5 +1,6 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { api } from "./client.js";
+import { api, apiUrl } from "./client.js";
+import { takeEarly } from "./early-fetch.js";
 import type {
   AutomationView,
   AutomationWrite,
@@ -42,7 +43,9 @@ export interface KpiWindow {
 export function useDashboard(window: KpiWindow) {
   return useQuery({
     queryKey: keys.kpis(window),
-    queryFn: ({ signal }) => api.get<DashboardView>("/runs/kpis/dashboard", { ...window }, signal),
+    queryFn: ({ signal }) =>
+      takeEarly<DashboardView>(apiUrl("/runs/kpis/dashboard", { ...window })) ??
+      api.get<DashboardView>("/runs/kpis/dashboard", { ...window }, signal),
     placeholderData: keepPreviousData,
     refetchInterval: (query) =>
       query.state.data?.recent_runs.some((r) => !isFinished(r.status)) ? LIVE_POLL_MS * 2 : 10_000,

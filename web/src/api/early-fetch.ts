@@ -1,0 +1,24 @@
+import { answer } from "./client.js";
+
+/**
+ * index.html starts the dashboard's KPI request before the app's code has loaded (it is the
+ * request that decides when the first screen is complete). The app takes that response over
+ * when it asks for the very same URL, once; any other URL is fetched as usual.
+ */
+interface EarlyFetch {
+  url: string;
+  response: Promise<Response>;
+}
+
+declare global {
+  interface Window {
+    __aureaEarly?: EarlyFetch | undefined;
+  }
+}
+
+export function takeEarly<T>(url: string): Promise<T> | undefined {
+  const early = window.__aureaEarly;
+  if (!early) return undefined;
+  window.__aureaEarly = undefined;
+  return early.url === url ? early.response.then((response) => answer<T>(response)) : undefined;
+}
