@@ -196,15 +196,20 @@ describe("deploy/compose/docker-compose.yml", () => {
     () => {
       interface StaticConfigs {
         static_configs?: Array<{ targets: string[] }>;
+        dns_sd_configs?: Array<{ names: string[]; port: number }>;
       }
       const prometheus = readYaml("deploy/prometheus/prometheus.yml") as {
         scrape_configs: StaticConfigs[];
         alerting?: { alertmanagers: StaticConfigs[] };
       };
-      const targets = [...prometheus.scrape_configs, ...(prometheus.alerting?.alertmanagers ?? [])]
-        .flatMap((config) => config.static_configs ?? [])
-        .flatMap(({ targets }) => targets)
-        .filter((target) => !target.startsWith("localhost:"));
+      const configs = [...prometheus.scrape_configs, ...(prometheus.alerting?.alertmanagers ?? [])];
+      const targets = [
+        ...configs.flatMap((config) => config.static_configs ?? []).flatMap(({ targets }) => targets),
+        // DNS discovery: a service name (every replica of it) and a port.
+        ...configs
+          .flatMap((config) => config.dns_sd_configs ?? [])
+          .flatMap(({ names, port }) => names.map((name) => `${name}:${port}`)),
+      ].filter((target) => !target.startsWith("localhost:"));
       expect(targets).toEqual(
         expect.arrayContaining(["aurea-api:5000", "aurea-worker:9464", "alertmanager:9093"]),
       );

