@@ -8,6 +8,7 @@ import { BullMqQueue } from "../queue/bullmq-queue.js";
 import { InProcessQueue, type JobQueue } from "../queue/index.js";
 import { AutomationJobs } from "../services/runs/automation-job.js";
 import { runEnvironment } from "../services/runs/environment.js";
+import { KpiSeries } from "../services/runs/kpi-series.js";
 import { RedisRunEvents } from "../services/runs/redis-run-events.js";
 import { RollupAggregator } from "../services/runs/rollup-aggregator.js";
 import { RunEvents } from "../services/runs/run-events.js";
@@ -40,7 +41,7 @@ export interface Platform {
   scenarios: ScenariosRepo;
   runs: RunsRepo;
   kpis: KpisQuery;
-  kpiSeries: KpiSeriesQuery;
+  kpiSeries: KpiSeries;
   secrets: SecretService;
   events: RunEvents;
   queue: JobQueue;
@@ -222,7 +223,7 @@ export async function openPlatform({
       scenarios,
       runs,
       kpis: new KpisQuery(store.db),
-      kpiSeries: new KpiSeriesQuery(store.db),
+      kpiSeries: new KpiSeries(new KpiSeriesQuery(store.db)),
       secrets,
       events,
       queue,

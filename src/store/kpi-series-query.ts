@@ -1,4 +1,4 @@
-import { and, eq, gte, lt, min, sql } from "drizzle-orm";
+import { and, eq, gte, inArray, lt, min, sql } from "drizzle-orm";
 import type { Database } from "./database.js";
 import { type RollupLevel, runRollups, runs } from "./schema.js";
 
@@ -22,9 +22,9 @@ export class KpiSeriesQuery {
     this.#db = db;
   }
 
-  /** Rollup rows of `level` whose bucket starts in `[from, to)`, one per scenario and bucket. */
-  async rollups(level: RollupLevel, from: Date, to: Date, scenarioId?: number): Promise<SeriesSlice[]> {
-    const rows = await this.#db
+  /** Rollup rows of `level` whose bucket starts in `[from, to)`, without their histograms. */
+  rollupSums(level: RollupLevel, from: Date, to: Date, scenarioId?: number): Promise<SeriesSlice[]> {
+    return this.#db
       .select({
         at: runRollups.bucket,
         completed: runRollups.completed,
@@ -32,18 +32,38 @@ export class KpiSeriesQuery {
         cancelled: runRollups.cancelled,
         passed: runRollups.passed,
         cost: runRollups.cost,
-        histogram: runRollups.histogram,
+        histogram: sql<null>`null`,
       })
+      .from(runRollups)
+      .where(this.#rollupsIn(level, from, to, scenarioId));
+  }
+
+  /** The histograms of the rollup rows of `level` whose bucket starts at one of `buckets`. */
+  async rollupHistograms(
+    level: RollupLevel,
+    buckets: Date[],
+    scenarioId?: number,
+  ): Promise<{ at: Date; histogram: string | null }[]> {
+    if (buckets.length === 0) return [];
+    return this.#db
+      .select({ at: runRollups.bucket, histogram: runRollups.histogram })
       .from(runRollups)
       .where(
         and(
           eq(runRollups.level, level),
-          gte(runRollups.bucket, from),
-          lt(runRollups.bucket, to),
+          inArray(runRollups.bucket, buckets),
           scenarioId === undefined ? undefined : eq(runRollups.scenarioKey, scenarioId),
         ),
       );
-    return rows;
+  }
+
+  #rollupsIn(level: RollupLevel, from: Date, to: Date, scenarioId?: number) {
+    return and(
+      eq(runRollups.level, level),
+      gte(runRollups.bucket, from),
+      lt(runRollups.bucket, to),
+      scenarioId === undefined ? undefined : eq(runRollups.scenarioKey, scenarioId),
+    );
   }
 
   /** Finished runs created in `[from, to)` that the aggregator has not folded in yet (a partial index finds them). */

@@ -66,6 +66,23 @@ describe("the KPI dashboard's series", () => {
     expect(series.points[4]).toMatchObject({ runs: 0, success_rate: null, latency_ms: { p50: null } });
   });
 
+  it("merges a bucket's histograms again once it gains runs, however often it was read before", async () => {
+    const t = await platformApp();
+    const window = "from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z";
+    await storeRun(t, "2026-01-01T03:10:00Z", { latencies: [10] });
+    await storeRun(t, "2026-01-01T07:10:00Z", { latencies: [40] });
+    await rebuildRollups(t.platform.store.db);
+    for (let i = 0; i < 2; i++)
+      expect((await dashboard(t, window)).points[3]!.latency_ms.p99).toBeCloseTo(10, 1);
+    // A run created in that hour that finished (and was folded) later.
+    await storeRun(t, "2026-01-01T03:20:00Z", { latencies: [90] });
+    await rebuildRollups(t.platform.store.db);
+    const series = await dashboard(t, window);
+    expect(series.points[3]).toMatchObject({ runs: 2 });
+    expect(series.points[3]!.latency_ms.p99).toBeCloseTo(90, 0);
+    expect(series.points[7]!.latency_ms.p99).toBeCloseTo(40, 1);
+  });
+
   it("narrows to one scenario", async () => {
     const t = await platformApp();
     await storeRun(t, "2026-01-01T03:10:00Z", { latencies: [10], scenarioId: 1 });

@@ -6,11 +6,10 @@ import { dashboardView, kpiQuery } from "../../../contracts/kpis.js";
 import { runListQuery, runListView, runView, triggerBody } from "../../../contracts/run.js";
 import { compareRuns } from "../../../engine/index.js";
 import { comparableRun, isComparable } from "../../../services/runs/comparable-run.js";
-import { kpiSeries } from "../../../services/runs/kpi-series.js";
+import type { KpiSeries } from "../../../services/runs/kpi-series.js";
 import { dashboardKpis } from "../../../services/runs/kpis.js";
 import type { RunEvents } from "../../../services/runs/run-events.js";
 import type { RunService } from "../../../services/runs/run-service.js";
-import type { KpiSeriesQuery } from "../../../store/kpi-series-query.js";
 import type { KpisQuery } from "../../../store/kpis-query.js";
 import type { RunRow, RunsRepo } from "../../../store/runs-repo.js";
 import { ApiError } from "../../errors.js";
@@ -24,7 +23,7 @@ const tags = ["runs"];
 export interface RunsRoutesOptions {
   runs: RunsRepo;
   kpis: KpisQuery;
-  series: KpiSeriesQuery;
+  series: KpiSeries;
   service: RunService;
   events: RunEvents;
 }
@@ -48,7 +47,7 @@ export const runsRoutes: FastifyPluginAsyncZod<RunsRoutesOptions> = async (
     async (request) => {
       const q = request.query;
       const filter = { from: q.from, to: q.to, scenarioId: q.scenario_id };
-      const [result, overTime] = await Promise.all([dashboardKpis(kpis, filter), kpiSeries(series, filter)]);
+      const [result, overTime] = await Promise.all([dashboardKpis(kpis, filter), series.series(filter)]);
       return { ...result, recent_runs: result.recent_runs.map(presentRunSummary), series: overTime };
     },
   );
