@@ -48,9 +48,9 @@ export {
   decodeHistogram,
   encodeHistogram,
   forEachRecordedValue,
+  histogramOf,
   latencyHistogram,
   percentileOf,
-  readHistogram,
 } from "./stats/histogram.js";
 export { mergeSnapshots } from "./stats/merge.js";
 export type { JobRecordView, LatencySummary, RunResult, TimelinePoint } from "./stats/run-result.js";

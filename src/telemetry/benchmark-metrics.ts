@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from "prom-client";
-import { forEachRecordedValue, type RunResult, readHistogram } from "../engine/index.js";
+import { forEachRecordedValue, histogramOf, type RunResult } from "../engine/index.js";
 import { CumulativeHistogram } from "./cumulative-histogram.js";
 
 /** 1 ms to 10 min, seconds. */
@@ -73,7 +73,7 @@ export function observeJobLatencies(
 ): void {
   const mean = result.latency_ms.mean;
   if (mean === null) return;
-  const histogram = readHistogram(result.histogram);
+  const histogram = histogramOf(result);
   forEachRecordedValue(histogram, (us, count) => target.observeMany(us / 1e6, count, labels));
   target.addToSum((mean * histogram.totalCount) / 1000, labels);
 }

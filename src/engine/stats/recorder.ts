@@ -1,11 +1,11 @@
 import { INTERRUPTED, type JobOutcome } from "../jobs/job.js";
 import {
-  encodeFinal,
   encodeHistogram,
   FastRecorder,
   IntervalHistograms,
   latencyHistogram,
   percentileOf,
+  rememberHistogram,
 } from "./histogram.js";
 import type { JobRecord, RunSnapshot, TimelineBucket } from "./run-snapshot.js";
 
@@ -151,8 +151,10 @@ export class Recorder {
     this.#bucketSumUs = 0;
   }
 
+  /** The run histogram with its totals up to date (called by `finish`, after the last second closed). */
   #synced() {
-    this.histogram.establishInternalTackingValues(this.histogram.countsArrayLength);
+    if (!this.#seconds.answeredSource)
+      this.histogram.establishInternalTackingValues(this.histogram.countsArrayLength);
     return this.histogram;
   }
 
@@ -163,7 +165,8 @@ export class Recorder {
     if (this.#bucketCompleted + this.#bucketFailed > 0 || this.timeline.length === 0) this.#closeBucket(true);
     const failures: Record<string, number> = {};
     for (const [reason, count] of this.failures) failures[reason] = count;
-    return {
+    const histogram = this.#synced();
+    const snapshot: RunSnapshot = {
       started_at_ms: this.#wallOrigin,
       ended_at_ms: this.#wallOrigin + (end - this.#origin),
       total: this.total,
@@ -176,11 +179,14 @@ export class Recorder {
       service_sum_us: this.serviceSumUs,
       min_us: this.maxUs < 0 ? null : this.minUs,
       max_us: this.maxUs < 0 ? null : this.maxUs,
-      histogram: encodeFinal(this.#synced()),
+      histogram: encodeHistogram(histogram),
       timeline: this.timeline,
       records: this.records,
       records_dropped: this.recordsDropped,
       cancelled,
     };
+    // The recorder is done with it: summaries and metrics read it instead of decoding.
+    rememberHistogram(snapshot, histogram);
+    return snapshot;
   }
 }

@@ -1,4 +1,4 @@
-import { percentileOf, readHistogram } from "./histogram.js";
+import { histogramOf, percentileOf, rememberHistogram } from "./histogram.js";
 import type { JobRecordView, LatencySummary, RunResult, TimelinePoint } from "./run-result.js";
 import type { RunSnapshot, TimelineBucket } from "./run-snapshot.js";
 import { evaluateThreshold, type Threshold } from "./thresholds.js";
@@ -43,7 +43,7 @@ export function summarize(
     extraCost = 0,
   }: { cost?: CostModel; thresholds?: readonly Threshold[]; extraCost?: number } = {},
 ): RunResult {
-  const histogram = readHistogram(snapshot.histogram);
+  const histogram = histogramOf(snapshot);
   const timed = histogram.totalCount;
   const durationS = Math.max(0, (snapshot.ended_at_ms - snapshot.started_at_ms) / 1000);
   const at = (p: number) => ms(percentileOf(histogram, p));
@@ -86,7 +86,7 @@ export function summarize(
     if (r.error !== undefined) view.error = r.error;
     return view;
   });
-  return {
+  const result: RunResult = {
     started_at: new Date(snapshot.started_at_ms).toISOString(),
     ended_at: new Date(snapshot.ended_at_ms).toISOString(),
     duration_s: durationS,
@@ -115,4 +115,6 @@ export function summarize(
     records,
     records_dropped: snapshot.records_dropped,
   };
+  rememberHistogram(result, histogram);
+  return result;
 }
