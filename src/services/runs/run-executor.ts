@@ -15,11 +15,11 @@ import type { RunOutcome, RunRow, RunsRepo } from "../../store/runs-repo.js";
 import type { BenchmarkMetrics } from "../../telemetry/benchmark-metrics.js";
 import type { Logger } from "../../telemetry/logger.js";
 import type { RunMetrics } from "../../telemetry/run-metrics.js";
-import { type AutomationJobs, buildEngineSpec } from "./automation-job.js";
+import type { AutomationJobs } from "./automation-job.js";
 import { comparableRun, isComparable } from "./comparable-run.js";
 import type { RunEvents } from "./run-events.js";
 import { keepLease } from "./run-lease.js";
-import { runSpecSnapshot } from "./run-spec-snapshot.js";
+import { RunSpecCache } from "./run-spec-cache.js";
 import type { ShardExecutor } from "./shard-executor.js";
 
 export interface RunExecutorDeps {
@@ -44,9 +44,11 @@ export class RunExecutor {
   /** Runs starting or finishing together share one statement (see Batcher). */
   readonly #claims: Batcher<number, RunRow | undefined>;
   readonly #completions: Batcher<{ id: number; attempt: number; outcome: RunOutcome }, boolean>;
+  readonly #specs: RunSpecCache;
 
   constructor(deps: RunExecutorDeps) {
     this.#deps = deps;
+    this.#specs = new RunSpecCache(deps.limits);
     this.#claims = new Batcher(async (ids) => {
       const claimed = new Map((await deps.runs.claimMany(ids)).map((run) => [run.id, run]));
       // A run asked for twice in one batch is claimed once: only the first asker gets it.
@@ -109,9 +111,8 @@ export class RunExecutor {
       });
     };
     try {
-      const snapshot = runSpecSnapshot.parse(run.spec);
+      const { snapshot, spec } = this.#specs.parse(run.spec);
       kind = snapshot.automation.kind;
-      const spec = buildEngineSpec(snapshot, this.#deps.limits);
       let result: RunResult;
       let outcomes: Record<string, number>;
       let sample: unknown;
