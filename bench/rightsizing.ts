@@ -1,0 +1,119 @@
+/**
+ * `npm run bench:rightsizing [accuracy] [models] [lstm] [timing]` (default: accuracy models timing):
+ * rolling-origin evaluation of Aurea's recommendations against the VPA recommender and KRR
+ * simple on the NAB development set and a seeded synthetic set of the same form, the models'
+ * forecast skill, and the time to recommend 500 series of 14 days.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { parseUsageCsv } from "../src/rightsizing/csv.js";
+import { evaluateSeries, type SeriesEvaluation } from "../src/rightsizing/evaluate.js";
+import { DEFAULT_MODELS, type ModelName, modelsByName } from "../src/rightsizing/models/index.js";
+import type { UsageSeries } from "../src/rightsizing/series.js";
+import { recommendInThreads } from "../src/rightsizing/threads/recommend-in-threads.js";
+import { syntheticSeries } from "./rightsizing-synthetic.js";
+
+const NAB_DIR = join(import.meta.dirname, "../../shared/data/nab");
+const SYNTHETIC = 40;
+const DAY_MS = 24 * 3600_000;
+
+function nabSeries(): UsageSeries[] {
+  return readdirSync(NAB_DIR)
+    .filter((f) => f.endsWith(".csv"))
+    .sort()
+    .map(
+      (f) =>
+        parseUsageCsv(readFileSync(join(NAB_DIR, f), "utf8"), f.replace(/\.csv$/, ""))
+          .series[0] as UsageSeries,
+    );
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`.padStart(7);
+const f2 = (x: number) => x.toFixed(2).padStart(5);
+
+function printTable(title: string, rows: readonly SeriesEvaluation[]) {
+  console.log(`\n${title}`);
+  console.log(
+    `${"series".padEnd(30)} ${"Aurea short".padStart(11)} ${"slack".padStart(7)} | ${"VPA short".padStart(9)} ${"slack".padStart(7)} | ${"KRR short".padStart(9)} ${"slack".padStart(7)} | MASE fused naive ratio`,
+  );
+  for (const r of rows)
+    console.log(
+      `${r.name.padEnd(30)} ${pct(r.aurea.shortfall).padStart(11)} ${pct(r.aurea.slack)} | ${pct(r.vpa.shortfall).padStart(9)} ${pct(r.vpa.slack)} | ${pct(r.krr.shortfall).padStart(9)} ${pct(r.krr.slack)} | ${f2(r.fusedMase)} ${f2(r.naiveMase)} ${f2(r.fusedMase / r.naiveMase)}${r.failures.length ? `  (${r.failures.length} origins failed)` : ""}`,
+    );
+  const avg = (pick: (r: SeriesEvaluation) => number) => rows.reduce((s, r) => s + pick(r), 0) / rows.length;
+  const a = { s: avg((r) => r.aurea.shortfall), l: avg((r) => r.aurea.slack) };
+  const v = { s: avg((r) => r.vpa.shortfall), l: avg((r) => r.vpa.slack) };
+  const k = { s: avg((r) => r.krr.shortfall), l: avg((r) => r.krr.slack) };
+  const fused = avg((r) => r.fusedMase);
+  const naive = avg((r) => r.naiveMase);
+  console.log(
+    `${"average".padEnd(30)} ${pct(a.s).padStart(11)} ${pct(a.l)} | ${pct(v.s).padStart(9)} ${pct(v.l)} | ${pct(k.s).padStart(9)} ${pct(k.l)} | ${f2(fused)} ${f2(naive)} ${f2(fused / naive)}`,
+  );
+  const verdict = (ok: boolean) => (ok ? "met" : "NOT met");
+  console.log(
+    `  vs VPA: fewer shortfalls ${verdict(a.s < v.s)}, less slack ${verdict(a.l < v.l)}; vs KRR: fewer shortfalls ${verdict(a.s < k.s)}, less slack ${verdict(a.l < k.l)}; MASE ≤ 0.9× seasonal naive ${verdict(fused <= 0.9 * naive)} (${f2(fused / naive)}×)`,
+  );
+}
+
+async function evaluateAll(series: readonly UsageSeries[], models: readonly ModelName[], extra = {}) {
+  const out: SeriesEvaluation[] = [];
+  for (const s of series) out.push(await evaluateSeries(s, { models: modelsByName(models), ...extra }));
+  return out;
+}
+
+async function accuracy() {
+  const t = performance.now();
+  const nab = await evaluateAll(nabSeries(), DEFAULT_MODELS);
+  printTable(
+    `NAB development set, models ${DEFAULT_MODELS.join(" + ")} (origins days 7…13, 24 h ahead)`,
+    nab,
+  );
+  const synthetic = await evaluateAll(
+    Array.from({ length: SYNTHETIC }, (_, i) => syntheticSeries(i + 1)),
+    DEFAULT_MODELS,
+  );
+  printTable(`Synthetic set (${SYNTHETIC} seeded series)`, synthetic);
+  printTable("All series", [...nab, ...synthetic]);
+  console.log(`(accuracy section: ${((performance.now() - t) / 1000).toFixed(0)} s)`);
+}
+
+/** Does Prophet (and, with `lstm`, the LSTM) earn a place in the fusion? Fewer origins: they are slow. */
+async function modelStudy(withLstm: boolean) {
+  const sets: ModelName[][] = [
+    ["seasonal_naive"],
+    ["seasonal_naive", "mstl"],
+    ["seasonal_naive", "mstl", "prophet"],
+  ];
+  if (withLstm) sets.push(["seasonal_naive", "mstl", "prophet", "lstm"]);
+  const series = [
+    ...nabSeries(),
+    ...Array.from({ length: withLstm ? 3 : 12 }, (_, i) => syntheticSeries(i + 1)),
+  ];
+  for (const models of sets) {
+    const t = performance.now();
+    const rows = await evaluateAll(series, models, { originStepMs: 2 * DAY_MS, folds: 2 });
+    printTable(`Models ${models.join(" + ")} (origins days 7, 9, 11, 13; 2 backtest folds)`, rows);
+    console.log(
+      `  (${((performance.now() - t) / 1000).toFixed(1)} s for ${series.length} series × 4 origins)`,
+    );
+  }
+}
+
+async function timing() {
+  const series = Array.from({ length: 500 }, (_, i) => syntheticSeries(10_000 + i));
+  const threads = availableParallelism();
+  const t = performance.now();
+  const results = await recommendInThreads(series, { models: DEFAULT_MODELS }, threads);
+  const seconds = (performance.now() - t) / 1000;
+  const failed = results.filter((r) => !r.ok).length;
+  console.log(
+    `\n500 series × ${series[0]?.values.length} points, ${threads} threads: ${seconds.toFixed(1)} s (${failed} refused) — target < 60 s ${seconds < 60 ? "met" : "NOT met"}`,
+  );
+}
+
+const wanted = process.argv.slice(2);
+const sections = wanted.length ? wanted : ["accuracy", "models", "timing"];
+if (sections.includes("accuracy")) await accuracy();
+if (sections.includes("models") || sections.includes("lstm")) await modelStudy(sections.includes("lstm"));
+if (sections.includes("timing")) await timing();
