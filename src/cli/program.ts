@@ -3,6 +3,7 @@ import { type Config, ConfigError, loadConfig } from "../config/config.js";
 import { QueueUnavailableError } from "../queue/bullmq-queue.js";
 import { VERSION } from "../server/version.js";
 import { migrateCommand } from "./commands/migrate.js";
+import { type RecommendOptions, recommendCommand } from "./commands/recommend.js";
 import { type CommandIo, runCommand } from "./commands/run.js";
 import { type ScheduleCreateOptions, scheduleCommand } from "./commands/schedule.js";
 import { serveCommand } from "./commands/serve.js";
@@ -137,6 +138,39 @@ export async function execute(
     .option("--count <n>", "how many (default 5)")
     .addOption(apiOption)
     .action(scheduleAction("preview"));
+
+  program
+    .command("recommend")
+    .description(
+      "CPU, memory requests and limits from usage history (CSV or Prometheus), with VPA and KRR baselines",
+    )
+    .option("--csv <file>", "usage CSV: timestamp,value or timestamp,<series>[:memory],…")
+    .option("--prometheus <url>", "Prometheus base URL, e.g. http://prometheus:9090")
+    .option("--namespace <ns>", "with --prometheus: the namespace")
+    .option("--workload <name>", "with --prometheus: only pods of this workload (<name>-…)")
+    .option("--days <n>", "with --prometheus: days of history (default 14)")
+    .option("--step <seconds>", "with --prometheus: resolution (default 300)")
+    .option(
+      "--models <list>",
+      "forecasting models (seasonal_naive,mstl,prophet,lstm; default seasonal_naive,mstl)",
+    )
+    .option("--quantile <q>", "share of future intervals the CPU request covers (default 0.97)")
+    .option("--threads <n>", "worker threads for many series (default: the cores)")
+    .option("--max-series <n>", "refuse a query returning more series (default 200)")
+    .addOption(new Option("-o, --output <format>", "output format").choices(["table", "json", "csv", "yaml"]))
+    .option("--json", "same as --output json")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  aurea recommend --csv usage.csv --json
+  aurea recommend --prometheus http://127.0.0.1:9090 --namespace shop --workload cart -o yaml
+
+Exit codes: 0 every series recommended, 1 some could not be (the rest is printed) or Prometheus failed, 2 usage.`,
+    )
+    .action(async (options: RecommendOptions) => {
+      exitCode = await recommendCommand(options, io);
+    });
 
   program
     .command("run")

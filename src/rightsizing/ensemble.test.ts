@@ -28,7 +28,9 @@ describe("fusionWeights", () => {
       [0.5, 0, 0.5],
     ],
   ])("MSEs %j weigh %j", (mse, weights) => {
-    fusionWeights(mse).forEach((w, i) => expect(w).toBeCloseTo(weights[i] as number, 12));
+    fusionWeights(mse).forEach((w, i) => {
+      expect(w).toBeCloseTo(weights[i] as number, 12);
+    });
   });
 });
 

@@ -81,9 +81,11 @@ export function assessQuality(
     reasons.push("every point is missing (NaN or absent)");
     return report("unusable", empty);
   }
-  const sd = standardDeviation(values);
-  if (present > 1 && sd === 0) {
-    reasons.push(`flat: every sample is ${mean(values)} — a stuck or idle metric, nothing to forecast`);
+  const flatAt = flatValue(values, present);
+  if (flatAt !== undefined) {
+    reasons.push(
+      `flat: every sample is ${Number(flatAt.toPrecision(6))} — a stuck or idle metric, nothing to forecast`,
+    );
     return report("unusable", empty);
   }
   if (points * series.stepMs < thresholds.minHistoryMs)
@@ -158,6 +160,19 @@ function levelChanges(series: UsageSeries): string[] {
   } finally {
     detector.free();
   }
+}
+
+/**
+ * The value a flat series sits at: 99 % of its samples within a millionth of the median (a rate()
+ * of a steady counter wobbles in its last digits and at the range's edges), else undefined.
+ */
+function flatValue(values: Float64Array, present: number): number | undefined {
+  if (present < 2) return undefined;
+  const sorted = values.filter((v) => Number.isFinite(v)).sort();
+  const median = sorted[Math.floor(sorted.length / 2)] as number;
+  let near = 0;
+  for (const v of sorted) if (Math.abs(v - median) <= 1e-6 * Math.abs(median)) near++;
+  return near >= 0.99 * sorted.length ? median : undefined;
 }
 
 function gapsOf(values: Float64Array): { gaps: number; longest: number } {
