@@ -15,8 +15,8 @@ export interface UsageQueries {
 }
 
 export function standardQueries(namespace: string, workload?: string): UsageQueries {
-  const pod = workload ? `,pod=~"${escape(workload)}-.*"` : "";
-  const sel = `namespace="${escape(namespace)}",container!="",container!="POD"${pod}`;
+  const pod = workload ? `,pod=~"${escapeLabel(workload)}-.*"` : "";
+  const sel = `namespace="${escapeLabel(namespace)}",container!="",container!="POD"${pod}`;
   return {
     cpu: `max by (namespace, container) (rate(container_cpu_usage_seconds_total{${sel}}[5m]))`,
     memory: `max by (namespace, container) (container_memory_working_set_bytes{${sel}})`,
@@ -27,4 +27,4 @@ export function standardQueries(namespace: string, workload?: string): UsageQuer
   };
 }
 
-const escape = (s: string) => s.replace(/\\/g, "\\\\").replace(/"/g, '\\"');
+const escapeLabel = (s: string) => s.replace(/\\/g, "\\\\").replace(/"/g, '\\"');
