@@ -6,14 +6,17 @@ import type { Platform } from "../server/platform.js";
 import type { BenchmarkService } from "../services/benchmark-service.js";
 import type { Logger } from "../telemetry/logger.js";
 import type { Telemetry } from "../telemetry/registry.js";
+import { registerAuth } from "./auth.js";
 import { errorHandler, notFoundHandler } from "./errors.js";
 import { instrumentHttp } from "./http-instrumentation.js";
 import { parseJsonBodies } from "./json-body.js";
 import { registerOpenApi } from "./openapi.js";
+import { registerProtections } from "./protections.js";
 import { benchmarkRoutes } from "./routes/benchmark/benchmark-routes.js";
 import { healthRoutes, type ReadinessCheck } from "./routes/health-routes.js";
 import { metricsRoutes } from "./routes/metrics-routes.js";
 import { automationsRoutes } from "./routes/v1/automations-routes.js";
+import { keysRoutes, sessionRoutes } from "./routes/v1/keys-routes.js";
 import { runsRoutes } from "./routes/v1/runs-routes.js";
 import { scenariosRoutes } from "./routes/v1/scenarios-routes.js";
 import { schedulesRoutes } from "./routes/v1/schedules-routes.js";
@@ -61,6 +64,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header("x-request-id", request.id);
   });
   instrumentHttp(app, deps.telemetry.http);
+  if (deps.platform)
+    registerAuth(app, {
+      keys: deps.platform.keys,
+      metricsPublic: deps.config.security.metricsAuth === "none",
+    });
+  await registerProtections(app, deps.config.security);
 
   await app.register(healthRoutes, {
     version: deps.version,
@@ -89,6 +98,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
     await app.register(runsRoutes, {
       prefix: "/api/v1/runs",
+      keyDefaults: {
+        maxConcurrentRuns: deps.config.security.maxConcurrentRunsPerKey,
+        maxJobsPerRun: deps.config.security.maxJobsPerRunPerKey,
+      },
       runs: platform.runs,
       kpis: platform.kpis,
       series: platform.kpiSeries,
@@ -97,6 +110,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
     await app.register(schedulesRoutes, { prefix: "/api/v1/schedules", schedules: platform.schedules });
     await app.register(secretsRoutes, { prefix: "/api/v1/secrets", secrets: platform.secrets });
+    await app.register(keysRoutes, { prefix: "/api/v1/keys", keys: platform.keys });
+    await app.register(sessionRoutes, { prefix: "/api/v1/session", keys: platform.keys });
   }
   if (deps.web) await app.register(webRoutes, { build: deps.web });
   return app;

@@ -40,6 +40,7 @@ const environment = z.object({
       "must be an http(s) URL",
     )
     .default("http://127.0.0.1:5000"),
+  AUREA_API_KEY: z.string().min(1).optional(),
   AUREA_MIN_SCHEDULE_INTERVAL_SECONDS: integer(1, 366 * 24 * 3600).default(60),
   AUREA_RUN_CONCURRENCY: integer(1, 1000).default(4),
   AUREA_SHUTDOWN_GRACE_SECONDS: integer(0, 3600).default(10),
@@ -66,6 +67,30 @@ const environment = z.object({
       "must be an http(s) URL",
     )
     .default(TINYFISH_BASE_URL),
+  AUREA_METRICS_AUTH: z.enum(["key", "none"]).default("key"),
+  AUREA_INSECURE: z.enum(["0", "1", "true", "false"]).default("0"),
+  AUREA_CORS_ORIGINS: z
+    .string()
+    .default("")
+    .transform((text) =>
+      text
+        .split(",")
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z
+          .string()
+          .refine(
+            (origin) => origin === "*" || /^https?:\/\/[^/\s]+$/.test(origin),
+            "must be origins such as https://grafana.example.com, comma-separated (or *)",
+          ),
+      ),
+    ),
+  AUREA_RATE_LIMIT_PER_MINUTE: integer(0, 10_000_000).default(1200),
+  AUREA_MAX_CONCURRENT_RUNS_PER_KEY: integer(1, 100_000).default(20),
+  AUREA_MAX_JOBS_PER_RUN_PER_KEY: integer(1, 1_000_000_000).optional(),
   AUREA_SECRET_KEY: z
     .string()
     .refine(
@@ -78,6 +103,8 @@ const environment = z.object({
 export interface Config {
   /** Where CLI commands that talk to a running Aurea (`aurea schedule`) find it. */
   apiUrl: string;
+  /** The key those commands send (`AUREA_API_KEY`), for a server that requires keys. */
+  apiKey: string | undefined;
   port: number;
   host: string;
   logLevel: z.infer<typeof environment>["LOG_LEVEL"];
@@ -111,6 +138,20 @@ export interface Config {
     allowHosts: readonly string[];
     tinyfishBaseUrl: string;
   };
+  security: {
+    /** `/metrics` needs a key with scope read (`key`, when keys exist) or none (`none`). */
+    metricsAuth: "key" | "none";
+    /** Listen on a non-loopback address although no API key exists (`--insecure`). */
+    insecure: boolean;
+    /** Origins allowed cross-origin requests (CORS); none: same origin only. */
+    corsOrigins: readonly string[];
+    /** Requests per minute per API key (per client address without one); 0: unlimited. */
+    rateLimitPerMinute: number;
+    /** Runs of one key pending or running at once (a key's own limit overrides it). */
+    maxConcurrentRunsPerKey: number;
+    /** Jobs one run triggered with a key may have (a key's own limit overrides it). */
+    maxJobsPerRunPerKey: number;
+  };
   /** Base64 AES-256 key for stored secrets; generated into the data directory when absent. */
   secretKey: string | undefined;
   /** Reads an environment variable named by an automation's `{"env": …}` secret reference. */
@@ -141,6 +182,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parsed.data;
   return deepFreeze({
     apiUrl: e.AUREA_API_URL,
+    apiKey: e.AUREA_API_KEY,
     port: e.PORT,
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
@@ -153,6 +195,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     schedules: { minIntervalSeconds: e.AUREA_MIN_SCHEDULE_INTERVAL_SECONDS },
     outbound: { allowHosts: e.AUREA_ALLOW_HOSTS, tinyfishBaseUrl: e.TINYFISH_BASE_URL },
+    security: {
+      metricsAuth: e.AUREA_METRICS_AUTH,
+      insecure: e.AUREA_INSECURE === "1" || e.AUREA_INSECURE === "true",
+      corsOrigins: e.AUREA_CORS_ORIGINS,
+      rateLimitPerMinute: e.AUREA_RATE_LIMIT_PER_MINUTE,
+      maxConcurrentRunsPerKey: e.AUREA_MAX_CONCURRENT_RUNS_PER_KEY,
+      maxJobsPerRunPerKey: e.AUREA_MAX_JOBS_PER_RUN_PER_KEY ?? e.AUREA_MAX_JOBS_PER_RUN,
+    },
     secretKey: e.AUREA_SECRET_KEY,
     // Only variables an automation names explicitly are read, and only when a run needs them.
     secretEnv: (name: string) => env[name],

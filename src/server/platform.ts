@@ -6,6 +6,7 @@ import { ENGINE_LIMITS, type RunResult, type SpecLimits, type WorkloadSpec } fro
 import { checkUrl, createAddressPolicy, guardedLookup, resolveGuarded } from "../net/ssrf/index.js";
 import { BullMqQueue } from "../queue/bullmq-queue.js";
 import { InProcessQueue, type JobQueue } from "../queue/index.js";
+import { KeyService } from "../services/keys/key-service.js";
 import { AutomationJobs } from "../services/runs/automation-job.js";
 import { runEnvironment } from "../services/runs/environment.js";
 import { KpiSeries } from "../services/runs/kpi-series.js";
@@ -22,6 +23,7 @@ import { ScheduleService } from "../services/schedules/schedule-service.js";
 import type { Scheduler } from "../services/schedules/scheduler.js";
 import { SecretBox } from "../services/secrets/secret-box.js";
 import { SecretService } from "../services/secrets/secret-service.js";
+import { ApiKeysRepo } from "../store/api-keys-repo.js";
 import { AutomationsRepo } from "../store/automations-repo.js";
 import { openStore, type Store } from "../store/database.js";
 import { KpiSeriesQuery } from "../store/kpi-series-query.js";
@@ -47,6 +49,8 @@ export interface Platform {
   queue: JobQueue;
   service: RunService;
   schedules: ScheduleService;
+  /** API keys: created, revoked, checked on every request. */
+  keys: KeyService;
   limits: SpecLimits;
   /** Records a seed `POST /benchmark/run` as a completed run. */
   recordBenchmark(spec: WorkloadSpec, result: RunResult): Promise<void>;
@@ -217,7 +221,12 @@ export async function openPlatform({
     supervisor.start();
     const rollups = foldRollups ? new RollupAggregator(store.db, logger) : undefined;
     rollups?.start();
+    const keys = new KeyService({ repo: new ApiKeysRepo(store.db) });
+    // When keys were last used, written every 10 s rather than per request.
+    const keyUsage = setInterval(() => void keys.flushUsage().catch(() => {}), 10_000);
+    keyUsage.unref();
     return {
+      keys,
       store,
       automations,
       scenarios,
@@ -245,6 +254,8 @@ export async function openPlatform({
         await Promise.all([queue.close(graceMs), shardQueue.close(graceMs)]);
         eventBus?.close();
         await rollups?.stop();
+        clearInterval(keyUsage);
+        await keys.flushUsage().catch(() => {});
         if (!given) await store.close();
       },
     };

@@ -28,6 +28,16 @@ function pingCheck(ping: () => Promise<void>, about: Record<string, string>): Re
   };
 }
 
+/** Listening beyond the machine without any API key (and without `--insecure`). */
+export class InsecureBindError extends Error {
+  override readonly name = "InsecureBindError";
+}
+
+/** Loopback addresses: only this machine can connect. */
+export function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
 export interface RunningServer {
   app: FastifyInstance;
   /** `http://host:port` it listens on. */
@@ -71,6 +81,13 @@ export async function startServer(
       isShuttingDown: () => shuttingDown,
       web,
     });
+    // Secure by default: beyond this machine, only with keys (or when told, explicitly).
+    if (!isLoopbackHost(config.host) && !config.security.insecure && !(await platform.keys.required()))
+      throw new InsecureBindError(
+        `refusing to listen on ${config.host} without an API key: anyone who can reach it could run ` +
+          "load against any target. Create one (aurea keys create --name admin --scope admin), " +
+          "or pass --insecure (AUREA_INSECURE=1) to accept the risk",
+      );
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
     eventLoop.stop();

@@ -15,6 +15,7 @@ export type NewRun = Pick<
   | "scheduleId"
   | "spec"
   | "environment"
+  | "apiKeyId"
 >;
 
 /** What a finished run records (everything the engine measured). */
@@ -121,6 +122,15 @@ export class RunsRepo {
     let statement = this.#creates.get(count);
     if (!statement) this.#creates.set(count, (statement = prepareCreate(this.#db, count)));
     return statement;
+  }
+
+  /** Runs of API key `keyId` pending or running (what its concurrency limit counts). */
+  async activeOfKey(keyId: number): Promise<number> {
+    const [row] = await this.#db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(runs)
+      .where(and(eq(runs.apiKeyId, keyId), inArray(runs.status, ["pending", "running"])));
+    return row?.n ?? 0;
   }
 
   /** Records a run that already happened (the seed's synchronous `POST /benchmark/run`). */
@@ -392,6 +402,7 @@ const NEW_RUN_FIELDS = [
   "scheduleId",
   "spec",
   "environment",
+  "apiKeyId",
 ] as const satisfies readonly (keyof NewRun)[];
 
 /** An insert of `count` pending runs, its values placeholders named field + row (`spec0`). */

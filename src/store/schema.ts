@@ -13,6 +13,7 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
+import { SCOPES } from "../contracts/key-scopes.js";
 import { RUN_STATUSES, type RunStatus } from "../contracts/run-constants.js";
 
 const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
@@ -184,6 +185,8 @@ export const runs = pgTable(
     environment: jsonb("environment").$type<Record<string, unknown>>(),
     /** Folded into `run_rollups` (by the rollup aggregator, shortly after the run finished). */
     rolledUp: boolean("rolled_up").notNull().default(false),
+    /** The API key that triggered it (its per-key limits count it); null without authentication. */
+    apiKeyId: integer("api_key_id"),
   },
   (t) => [
     // Ascending: a backward scan serves `order by created_at desc, id desc` (whose nulls come
@@ -194,6 +197,9 @@ export const runs = pgTable(
     index("runs_status_idx").on(t.status),
     index("runs_running_heartbeat_idx").on(t.heartbeatAt).where(sql`${t.status} = 'running'`),
     index("runs_finished_idx").on(t.finishedAt),
+    index("runs_api_key_active_idx")
+      .on(t.apiKeyId)
+      .where(sql`${t.apiKeyId} is not null and ${t.status} in ('pending', 'running')`),
     index("runs_unrolled_idx")
       .on(t.id)
       .where(sql`not ${t.rolledUp} and ${t.status} in ('completed', 'failed', 'cancelled')`),
@@ -238,4 +244,28 @@ export const secrets = pgTable("secrets", {
   updatedAt: updatedAt(),
 });
 
-export const schema = { automations, scenarios, schedules, runs, runShards, runRollups, secrets };
+/**
+ * API keys: only the SHA-256 of each key is stored (the key is shown once, at creation); the
+ * prefix finds it and is shown in lists. A revoked or expired key authenticates nothing.
+ */
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    name: text("name").notNull(),
+    prefix: text("prefix").notNull(),
+    hash: text("hash").notNull(),
+    scope: text("scope", { enum: SCOPES }).notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true, mode: "date" }),
+    /** Runs of this key pending or running at once; null: the server's default. */
+    maxConcurrentRuns: integer("max_concurrent_runs"),
+    /** Jobs one run of this key may have; null: the server's default. */
+    maxJobsPerRun: integer("max_jobs_per_run"),
+  },
+  (t) => [uniqueIndex("api_keys_prefix_key").on(t.prefix)],
+);
+
+export const schema = { automations, scenarios, schedules, runs, runShards, runRollups, secrets, apiKeys };

@@ -40,6 +40,7 @@ describe("aurea migrate", () => {
       );
       await migrated.end();
       expect(tables.rows.map((r: { table_name: string }) => r.table_name)).toEqual([
+        "api_keys",
         "automations",
         "run_rollups",
         "run_shards",

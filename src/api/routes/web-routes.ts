@@ -12,7 +12,10 @@ const SERVER_PATHS = /^\/(api|docs|metrics|health|ready|benchmark)(\/|$|\?)/;
 
 function sendIndex(build: WebBuild, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   // index.html names the current assets: always revalidated, answered 304 while unchanged.
-  reply.header("cache-control", "no-cache").header("etag", build.etag);
+  reply
+    .header("cache-control", "no-cache")
+    .header("etag", build.etag)
+    .header("content-security-policy", build.csp);
   if (request.headers["if-none-match"] === build.etag) return reply.status(304).send();
   return reply.type("text/html; charset=utf-8").send(build.index);
 }

@@ -52,15 +52,18 @@ export async function scheduleCommand(
   },
   apiUrl: string,
   io: CommandIo,
+  apiKey?: string,
 ): Promise<number> {
   const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     let response: Response;
     try {
       response = await fetch(new URL(`/api/v1/schedules${path}`, apiUrl), {
         method,
-        ...(body === undefined
-          ? {}
-          : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
+        headers: {
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+          ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (error) {
       const why = (error as { cause?: { code?: string } }).cause?.code ?? String(error);

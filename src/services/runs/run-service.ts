@@ -1,3 +1,4 @@
+import { parseDuration } from "../../engine/index.js";
 import type { JobQueue, QueuedRun } from "../../queue/index.js";
 import type { AutomationsRepo } from "../../store/automations-repo.js";
 import { Batcher } from "../../store/batcher.js";
@@ -10,7 +11,20 @@ import type { RunExecutor } from "./run-executor.js";
 import type { RunSpecSnapshot } from "./run-spec-snapshot.js";
 
 /** Why a trigger or cancel could not be done, as values (the API maps them to statuses). */
-export type TriggerResult = { run: RunRow } | { problem: "no_scenario" };
+export type TriggerResult =
+  | { run: RunRow }
+  | { problem: "no_scenario" }
+  /** The key has `limit` runs pending or running already. */
+  | { problem: "too_many_runs"; limit: number }
+  /** The scenario's runs have more jobs than the key may run at once. */
+  | { problem: "run_too_large"; jobs: number; limit: number };
+
+/** A key's limits on what it triggers (the key's own, else the server's defaults). */
+export interface TriggerLimits {
+  keyId: number;
+  maxConcurrentRuns: number;
+  maxJobsPerRun: number;
+}
 export type CancelResult = { run: RunRow } | { problem: "no_run" | "finished"; run?: RunRow };
 
 export interface RunServiceDeps {
@@ -33,6 +47,7 @@ interface TriggerRequest {
   scenarioId: number;
   source: RunSource;
   scheduleId: number | null;
+  limits: TriggerLimits | undefined;
 }
 
 /** Triggers, cancels and recovers runs; execution itself is the queue's and the executor's. */
@@ -55,14 +70,19 @@ export class RunService {
    */
   trigger(
     scenarioId: number,
-    { source = "trigger", scheduleId = null }: { source?: RunSource; scheduleId?: number | null } = {},
+    {
+      source = "trigger",
+      scheduleId = null,
+      limits,
+    }: { source?: RunSource; scheduleId?: number | null; limits?: TriggerLimits | undefined } = {},
   ): Promise<TriggerResult> {
-    return this.#triggers.add({ scenarioId, source, scheduleId });
+    return this.#triggers.add({ scenarioId, source, scheduleId, limits });
   }
 
   async #triggerMany(requests: TriggerRequest[]): Promise<TriggerResult[]> {
     const found = await this.#d.scenarios.getWithAutomation(requests.map((r) => r.scenarioId));
-    const stored = requests.filter((r) => found.has(r.scenarioId));
+    const refused = await this.#overLimits(requests, found);
+    const stored = requests.filter((r, i) => found.has(r.scenarioId) && !refused[i]);
     const rows = await this.#d.runs.createMany(
       stored.map((r) => this.#pendingRun(found.get(r.scenarioId)!, r)),
     );
@@ -70,14 +90,45 @@ export class RunService {
     // queue cannot take them, the supervisor queues them again.
     await this.#enqueue(rows.map((run) => ({ runId: run.id, attempt: run.attempts })));
     let next = 0;
-    return requests.map((r) =>
-      found.has(r.scenarioId) ? { run: rows[next++]! } : { problem: "no_scenario" },
+    return requests.map((r, i) =>
+      !found.has(r.scenarioId) ? { problem: "no_scenario" } : (refused[i] ?? { run: rows[next++]! }),
     );
+  }
+
+  /** Per request, the limit of its key it would break (runs at once, jobs per run), if any. */
+  async #overLimits(
+    requests: TriggerRequest[],
+    found: Map<number, ScenarioWithAutomation>,
+  ): Promise<(TriggerResult | undefined)[]> {
+    const active = new Map<number, number>();
+    const refused: (TriggerResult | undefined)[] = [];
+    for (const r of requests) {
+      const limits = r.limits;
+      const scenario = found.get(r.scenarioId)?.scenario;
+      if (!limits || !scenario) {
+        refused.push(undefined);
+        continue;
+      }
+      const jobs = plannedJobs(scenario.load);
+      if (jobs !== undefined && jobs > limits.maxJobsPerRun) {
+        refused.push({ problem: "run_too_large", jobs, limit: limits.maxJobsPerRun });
+        continue;
+      }
+      const count = active.get(limits.keyId) ?? (await this.#d.runs.activeOfKey(limits.keyId));
+      if (count >= limits.maxConcurrentRuns) {
+        refused.push({ problem: "too_many_runs", limit: limits.maxConcurrentRuns });
+        active.set(limits.keyId, count);
+        continue;
+      }
+      active.set(limits.keyId, count + 1);
+      refused.push(undefined);
+    }
+    return refused;
   }
 
   #pendingRun(
     { scenario, automation }: ScenarioWithAutomation,
-    { source, scheduleId }: TriggerRequest,
+    { source, scheduleId, limits }: TriggerRequest,
   ): NewRun {
     const spec: RunSpecSnapshot = {
       automation: {
@@ -105,6 +156,7 @@ export class RunService {
       scheduleId,
       spec,
       environment: this.#d.environment,
+      apiKeyId: limits?.keyId ?? null,
     };
   }
 
@@ -192,4 +244,34 @@ export class RunService {
       );
     }
   }
+}
+
+/**
+ * How many jobs a load profile runs, when it says: closed with `jobs`, open (`rate` × duration),
+ * stages of arrival rates (the area under the ramp); undefined for loads bounded by time alone.
+ */
+export function plannedJobs(load: Record<string, unknown>): number | undefined {
+  const seconds = (d: unknown) => {
+    const ms = typeof d === "string" || typeof d === "number" ? parseDuration(d) : undefined;
+    return ms === undefined ? undefined : ms / 1000;
+  };
+  if (load.model === "closed") return typeof load.jobs === "number" ? load.jobs : undefined;
+  if (load.model === "open") {
+    const duration = seconds(load.duration);
+    return typeof load.rate === "number" && duration !== undefined
+      ? Math.ceil(load.rate * duration)
+      : undefined;
+  }
+  if (load.model === "stages" && load.target === "rate" && Array.isArray(load.stages)) {
+    let total = 0;
+    let from = typeof load.start === "number" ? load.start : 0;
+    for (const stage of load.stages as { duration?: unknown; target?: unknown }[]) {
+      const duration = seconds(stage.duration);
+      if (duration === undefined || typeof stage.target !== "number") return undefined;
+      total += ((from + stage.target) / 2) * duration;
+      from = stage.target;
+    }
+    return Math.ceil(total);
+  }
+  return undefined;
 }

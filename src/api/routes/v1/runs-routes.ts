@@ -9,6 +9,7 @@ import { comparableRun, isComparable } from "../../../services/runs/comparable-r
 import type { KpiSeries } from "../../../services/runs/kpi-series.js";
 import { dashboardKpis } from "../../../services/runs/kpis.js";
 import type { RunEvents } from "../../../services/runs/run-events.js";
+import { ANONYMOUS } from "../../../services/keys/key-service.js";
 import type { RunService } from "../../../services/runs/run-service.js";
 import type { KpisQuery } from "../../../store/kpis-query.js";
 import type { RunRow, RunsRepo } from "../../../store/runs-repo.js";
@@ -21,6 +22,8 @@ import { streamRunEvents } from "./run-events-stream.js";
 const tags = ["runs"];
 
 export interface RunsRoutesOptions {
+  /** What a key may trigger unless the key says otherwise. */
+  keyDefaults: { maxConcurrentRuns: number; maxJobsPerRun: number };
   runs: RunsRepo;
   kpis: KpisQuery;
   series: KpiSeries;
@@ -31,7 +34,7 @@ export interface RunsRoutesOptions {
 /** `/api/v1/runs`: trigger, list, inspect, cancel and watch runs. */
 export const runsRoutes: FastifyPluginAsyncZod<RunsRoutesOptions> = async (
   app,
-  { runs, kpis, series, service, events },
+  { keyDefaults, runs, kpis, series, service, events },
 ) => {
   app.get(
     "/kpis/dashboard",
@@ -59,12 +62,34 @@ export const runsRoutes: FastifyPluginAsyncZod<RunsRoutesOptions> = async (
         tags,
         summary: "Trigger a run of a scenario; it executes in the background (202, status pending)",
         body: triggerBody,
-        response: { 202: runView, 422: errorBody },
+        response: { 202: runView, 403: errorBody, 422: errorBody, 429: errorBody },
       },
     },
     async (request, reply) => {
-      const result = await service.trigger(request.body.scenario_id);
+      const key = request.principal ?? ANONYMOUS;
+      const limits =
+        key.keyId === null
+          ? undefined
+          : {
+              keyId: key.keyId,
+              maxConcurrentRuns: key.maxConcurrentRuns ?? keyDefaults.maxConcurrentRuns,
+              maxJobsPerRun: key.maxJobsPerRun ?? keyDefaults.maxJobsPerRun,
+            };
+      const result = await service.trigger(request.body.scenario_id, { limits });
       if ("problem" in result) {
+        if (result.problem === "too_many_runs") {
+          reply.header("retry-after", "5");
+          const message = `key ${key.prefix} has ${result.limit} runs pending or running, its limit`;
+          throw new ApiError(429, "too_many_runs", message, [
+            { field: "scenario_id", rule: "max_concurrent_runs", message },
+          ]);
+        }
+        if (result.problem === "run_too_large") {
+          const message = `the scenario's runs have ${result.jobs} jobs; key ${key.prefix} may run ${result.limit}`;
+          throw new ApiError(403, "run_too_large", message, [
+            { field: "scenario_id", rule: "max_jobs_per_run", message },
+          ]);
+        }
         const message = `no scenario with id ${request.body.scenario_id}`;
         throw new ApiError(422, "unknown_reference", message, [
           { field: "scenario_id", rule: "exists", message },
