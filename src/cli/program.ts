@@ -1,7 +1,9 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { type Config, ConfigError, loadConfig } from "../config/config.js";
 import { QueueUnavailableError } from "../queue/bullmq-queue.js";
+import { InsecureBindError } from "../server/start-server.js";
 import { VERSION } from "../server/version.js";
+import { type KeysCreateOptions, keysCommand } from "./commands/keys.js";
 import { migrateCommand } from "./commands/migrate.js";
 import type { RecommendOptions } from "./commands/recommend.js";
 import { type CommandIo, runCommand } from "./commands/run.js";
@@ -43,11 +45,16 @@ export async function execute(
     .option("-p, --port <port>", "port to listen on (env PORT, default 5000)", port)
     .option("--host <host>", "address to bind (env HOST, default 127.0.0.1)")
     .option("--no-worker", "with REDIS_URL: only queue runs, leave executing them to `aurea worker`")
-    .action(async (options: { port?: string; host?: string; worker: boolean }) => {
+    .option(
+      "--insecure",
+      "listen on a non-loopback address although no API key exists (env AUREA_INSECURE=1)",
+    )
+    .action(async (options: { port?: string; host?: string; worker: boolean; insecure?: boolean }) => {
       const config = configFrom({
         ...env,
         ...(options.port ? { PORT: options.port } : {}),
         ...(options.host ? { HOST: options.host } : {}),
+        ...(options.insecure ? { AUREA_INSECURE: "1" } : {}),
       });
       if (!options.worker && !config.queue.redisUrl)
         throw new UsageError(
@@ -85,6 +92,51 @@ export async function execute(
       exitCode = await migrateCommand(configFrom(env), io);
     });
 
+  const keys = program
+    .command("keys")
+    .description(
+      "create, list and revoke API keys (in the store: DATABASE_URL, or PGlite with the server stopped)",
+    );
+  const keysAction =
+    (action: Parameters<typeof keysCommand>[0]) =>
+    async (...params: unknown[]) => {
+      const command = params.at(-1) as Command;
+      const ref = params.length > 2 ? (params[0] as string) : undefined;
+      exitCode = await keysCommand(
+        action,
+        { ref, options: command.opts<KeysCreateOptions>() },
+        configFrom(env),
+        io,
+      );
+    };
+  keys
+    .command("create")
+    .description("create a key and print it (the only time it is shown)")
+    .requiredOption("--name <name>", "what the key is for")
+    .addOption(
+      new Option(
+        "--scope <scope>",
+        "read: GET only; write: also create and trigger; admin: also keys and secrets",
+      )
+        .choices(["read", "write", "admin"])
+        .makeOptionMandatory(),
+    )
+    .option("--expires <duration>", "stop working after this: 30d, 12h, 90m")
+    .option("--max-concurrent-runs <n>", "runs of this key pending or running at once")
+    .option("--max-jobs-per-run <n>", "jobs one run of this key may have")
+    .option("--json", "print JSON")
+    .action(keysAction("create"));
+  keys
+    .command("list")
+    .description("every key: prefix, scope, state, last use")
+    .option("--json", "print JSON")
+    .action(keysAction("list"));
+  keys
+    .command("revoke")
+    .description("revoke a key by its prefix or id")
+    .argument("<key>", "the key's prefix (8 characters) or id")
+    .action(keysAction("revoke"));
+
   const schedule = program
     .command("schedule")
     .description("list, create, enable, disable and delete the schedules of a running Aurea");
@@ -97,10 +149,11 @@ export async function execute(
     async (...params: unknown[]) => {
       const command = params.at(-1) as Command;
       const options = command.opts<ScheduleCreateOptions & { api?: string; count?: string }>();
-      const apiUrl = options.api ?? configFrom(env).apiUrl;
+      const config = configFrom(env);
+      const apiUrl = options.api ?? config.apiUrl;
       const positional = params.slice(0, -2) as string[];
       const args = action === "preview" ? { cron: positional[0], options } : { id: positional[0], options };
-      exitCode = await scheduleCommand(action, args, apiUrl, io);
+      exitCode = await scheduleCommand(action, args, apiUrl, io, config.apiKey);
     };
   schedule
     .command("list")
@@ -271,7 +324,7 @@ function reportError(error: unknown, io: CommandIo): number {
       ? EXIT.OK
       : EXIT.USAGE;
   }
-  if (error instanceof UsageError) {
+  if (error instanceof UsageError || error instanceof InsecureBindError) {
     io.stderr.write(`aurea: ${error.message}\n`);
     return EXIT.USAGE;
   }
