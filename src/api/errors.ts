@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
 import { type FieldError, fieldErrors } from "../engine/index.js";
-import { sqlState } from "../store/errors.js";
+import { isStoreUnavailable, sqlState } from "../store/errors.js";
 
 /** SQLSTATEs of text PostgreSQL refuses to store: character_not_in_repertoire, untranslatable_character. */
 const UNSTORABLE_TEXT = new Set(["22021", "22P05"]);
@@ -115,6 +115,15 @@ export function errorHandler(
       error: "invalid_text",
       message: "a text field contains a character the store cannot keep (U+0000)",
       details: [{ field: "(body)", rule: "no_nul_character", message: "text must not contain U+0000" }],
+    };
+  } else if (isStoreUnavailable(error)) {
+    // The client may retry once the store is back (readiness says when).
+    request.log.warn({ err: error }, "store unavailable");
+    reply.header("retry-after", "5");
+    body = {
+      statusCode: 503,
+      error: "store_unavailable",
+      message: "the database is unreachable right now; retry shortly",
     };
   } else if (typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500) {
     body = { statusCode: error.statusCode, error: "bad_request", message: error.message };

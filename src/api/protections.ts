@@ -11,7 +11,7 @@ const PROBES = new Set(["/health", "/ready", "/metrics", "/api/metrics"]);
 const isLoopback = (ip: string) => ip === "127.0.0.1" || ip === "::1" || ip === "::ffff:127.0.0.1";
 
 /** Who a request is counted as: its key, else its client address. */
-export function rateLimitKey(request: FastifyRequest): string {
+function rateLimitKey(request: FastifyRequest): string {
   const prefix = request.principal?.prefix;
   return prefix ? `key:${prefix}` : `ip:${request.ip}`;
 }

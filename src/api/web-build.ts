@@ -36,7 +36,7 @@ export async function loadWebBuild(root = DEFAULT_WEB_ROOT): Promise<WebBuild | 
  * Everything from the server's own origin only; inline scripts (index.html's early KPI request)
  * allowed by their SHA-256, none other; inline styles allowed (the charts set element styles).
  */
-export function contentSecurityPolicy(html: string): string {
+function contentSecurityPolicy(html: string): string {
   const hashes = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map(
     (m) => `'sha256-${createHash("sha256").update(m[1]!).digest("base64")}'`,
   );

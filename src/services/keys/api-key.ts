@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { SCOPES, type Scope } from "../../contracts/key-scopes.js";
 
-export { SCOPES, type Scope };
+export type { Scope };
 
 /** Whether a key holding `held` may do what `needed` allows. */
 export function allows(held: Scope, needed: Scope): boolean {

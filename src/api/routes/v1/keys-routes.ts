@@ -14,7 +14,7 @@ import { ApiError } from "../../errors.js";
 
 const tags = ["keys"];
 
-export function presentKey(row: ApiKeyRow): KeyView {
+function presentKey(row: ApiKeyRow): KeyView {
   return {
     id: row.id,
     name: row.name,

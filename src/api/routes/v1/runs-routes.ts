@@ -5,11 +5,11 @@ import { comparisonQuery, comparisonView } from "../../../contracts/comparison.j
 import { dashboardView, kpiQuery } from "../../../contracts/kpis.js";
 import { runListQuery, runListView, runView, triggerBody } from "../../../contracts/run.js";
 import { compareRuns } from "../../../engine/index.js";
+import { ANONYMOUS } from "../../../services/keys/key-service.js";
 import { comparableRun, isComparable } from "../../../services/runs/comparable-run.js";
 import type { KpiSeries } from "../../../services/runs/kpi-series.js";
 import { dashboardKpis } from "../../../services/runs/kpis.js";
 import type { RunEvents } from "../../../services/runs/run-events.js";
-import { ANONYMOUS } from "../../../services/keys/key-service.js";
 import type { RunService } from "../../../services/runs/run-service.js";
 import type { KpisQuery } from "../../../store/kpis-query.js";
 import type { RunRow, RunsRepo } from "../../../store/runs-repo.js";
