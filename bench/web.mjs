@@ -126,7 +126,8 @@ try {
     try {
       const page = await context.newPage();
       await page.goto(`${base}${path}`);
-      await page.waitForFunction(`performance.getEntriesByName(${JSON.stringify(MARK)}).length > 0`, null, {
+      // Functions, not strings: the page's Content-Security-Policy forbids evaluating strings.
+      await page.waitForFunction((mark) => performance.getEntriesByName(mark).length > 0, MARK, {
         timeout: 30_000,
       });
       return await page.evaluate(`(() => {
