@@ -1,6 +1,7 @@
 import { lazy, Suspense } from "react";
 import { Route, Switch } from "wouter";
 import { Layout } from "./components/layout.js";
+import { SessionGate } from "./components/session-gate.js";
 import { Empty, Loading } from "./components/states.js";
 import { DashboardPage } from "./pages/dashboard-page.js";
 
@@ -22,29 +23,31 @@ const SchedulesPage = lazy(() =>
 export function App() {
   return (
     <Layout>
-      <Suspense fallback={<Loading />}>
-        <Switch>
-          <Route path="/" component={DashboardPage} />
-          <Route path="/runs" component={RunsPage} />
-          <Route path="/runs/:id">
-            {(params) =>
-              /^[1-9]\d*$/.test(params.id) ? (
-                <RunDetailPage key={params.id} id={Number(params.id)} />
-              ) : (
-                <Empty title="No such run" />
-              )
-            }
-          </Route>
-          <Route path="/scenarios" component={ScenariosPage} />
-          <Route path="/automations" component={AutomationsPage} />
-          <Route path="/schedules" component={SchedulesPage} />
-          <Route>
-            <Empty title="Page not found">
-              <p>Nothing lives at this address; pick a page above.</p>
-            </Empty>
-          </Route>
-        </Switch>
-      </Suspense>
+      <SessionGate>
+        <Suspense fallback={<Loading />}>
+          <Switch>
+            <Route path="/" component={DashboardPage} />
+            <Route path="/runs" component={RunsPage} />
+            <Route path="/runs/:id">
+              {(params) =>
+                /^[1-9]\d*$/.test(params.id) ? (
+                  <RunDetailPage key={params.id} id={Number(params.id)} />
+                ) : (
+                  <Empty title="No such run" />
+                )
+              }
+            </Route>
+            <Route path="/scenarios" component={ScenariosPage} />
+            <Route path="/automations" component={AutomationsPage} />
+            <Route path="/schedules" component={SchedulesPage} />
+            <Route>
+              <Empty title="Page not found">
+                <p>Nothing lives at this address; pick a page above.</p>
+              </Empty>
+            </Route>
+          </Switch>
+        </Suspense>
+      </SessionGate>
     </Layout>
   );
 }

@@ -1,3 +1,4 @@
+import { authHeaders } from "./api-key.js";
 import type { ErrorBody, FieldError } from "./types.js";
 
 /** An answer other than 2xx, with the API's error body (field errors for a 400/422). */
@@ -35,11 +36,12 @@ export function apiUrl(path: string, query: Query = {}): string {
 }
 
 async function request<T>(method: string, url: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-  const init: RequestInit = { method, headers: { accept: "application/json" } };
+  const headers: Record<string, string> = { accept: "application/json", ...authHeaders() };
+  const init: RequestInit = { method, headers };
   if (signal) init.signal = signal;
   if (body !== undefined) {
     init.body = JSON.stringify(body);
-    init.headers = { accept: "application/json", "content-type": "application/json" };
+    headers["content-type"] = "application/json";
   }
   return answer<T>(await fetch(url, init));
 }

@@ -1,3 +1,4 @@
+import { storedKey } from "./api-key.js";
 import { answer } from "./client.js";
 
 /**
@@ -8,6 +9,8 @@ import { answer } from "./client.js";
 interface EarlyFetch {
   url: string;
   response: Promise<Response>;
+  /** Whether it was sent with an API key (a key entered since makes it stale). */
+  withKey?: boolean;
 }
 
 declare global {
@@ -20,5 +23,6 @@ export function takeEarly<T>(url: string): Promise<T> | undefined {
   const early = window.__aureaEarly;
   if (!early) return undefined;
   window.__aureaEarly = undefined;
+  if (!early.withKey && storedKey()) return undefined;
   return early.url === url ? early.response.then((response) => answer<T>(response)) : undefined;
 }

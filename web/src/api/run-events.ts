@@ -1,6 +1,7 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { apiUrl } from "./client.js";
+import { followEvents } from "./event-stream.js";
 import { keys } from "./queries.js";
 import type { Progress, RunStatus, RunView, TimelinePoint } from "./types.js";
 
@@ -15,7 +16,7 @@ export interface LiveRun {
 const IDLE: LiveRun = { connected: false, status: null, progress: null, seconds: [] };
 
 /**
- * Follows a run over Server-Sent Events (`/runs/:id/events`) while `active`: status, progress
+ * Follows a run over Server-Sent Events (`/runs/:id/events`, read with fetch) while `active`: status, progress
  * each second and timeline points. When it finishes the stored run is fetched again.
  */
 export function useRunEvents(id: number, active: boolean): LiveRun {
@@ -24,27 +25,27 @@ export function useRunEvents(id: number, active: boolean): LiveRun {
   useEffect(() => {
     if (!active) return;
     setLive(IDLE);
-    const source = new EventSource(apiUrl(`/runs/${id}/events`));
-    const data = <T>(event: Event) => JSON.parse((event as MessageEvent<string>).data) as T;
-    source.onopen = () => setLive((l) => ({ ...l, connected: true }));
-    source.addEventListener("run", (e) => setLive((l) => ({ ...l, status: data<RunView>(e).status })));
-    source.addEventListener("status", (e) =>
-      setLive((l) => ({ ...l, status: data<{ status: RunStatus }>(e).status })),
-    );
-    source.addEventListener("progress", (e) => setLive((l) => ({ ...l, progress: data<Progress>(e) })));
-    source.addEventListener("second", (e) =>
-      setLive((l) => ({ ...l, seconds: [...l.seconds, data<TimelinePoint>(e)] })),
-    );
-    source.addEventListener("finished", (e) => {
-      source.close();
-      const finished = data<{ status: RunStatus }>(e);
-      setLive((l) => ({ ...l, connected: false, status: finished.status }));
-      void client.invalidateQueries({ queryKey: keys.run(id) });
-      void client.invalidateQueries({ queryKey: ["runs", "list"] });
+    const data = <T>(text: string) => JSON.parse(text) as T;
+    const stop = followEvents(apiUrl(`/runs/${id}/events`), {
+      onOpen: () => setLive((l) => ({ ...l, connected: true })),
+      // The stream reconnects by itself after a network error; the `run` event then resyncs.
+      onError: () => setLive((l) => ({ ...l, connected: false })),
+      onEvent: ({ event, data: text }) => {
+        if (event === "run") setLive((l) => ({ ...l, status: data<RunView>(text).status }));
+        else if (event === "status")
+          setLive((l) => ({ ...l, status: data<{ status: RunStatus }>(text).status }));
+        else if (event === "progress") setLive((l) => ({ ...l, progress: data<Progress>(text) }));
+        else if (event === "second")
+          setLive((l) => ({ ...l, seconds: [...l.seconds, data<TimelinePoint>(text)] }));
+        else if (event === "finished") {
+          stop();
+          setLive((l) => ({ ...l, connected: false, status: data<{ status: RunStatus }>(text).status }));
+          void client.invalidateQueries({ queryKey: keys.run(id) });
+          void client.invalidateQueries({ queryKey: ["runs", "list"] });
+        }
+      },
     });
-    // EventSource reconnects by itself after a network error; the `run` event then resyncs.
-    source.onerror = () => setLive((l) => ({ ...l, connected: false }));
-    return () => source.close();
+    return stop;
   }, [id, active, client]);
   return live;
 }

@@ -6,6 +6,7 @@ import type { z } from "zod";
 import type { AutomationView, automationInput } from "../../../src/contracts/automation.js";
 import type { errorBody } from "../../../src/contracts/common.js";
 import type { ComparisonView } from "../../../src/contracts/comparison.js";
+import type { sessionView } from "../../../src/contracts/keys.js";
 import type { DashboardView, KpiSeriesPoint } from "../../../src/contracts/kpis.js";
 import type { RunView, runListView } from "../../../src/contracts/run.js";
 import type { ScenarioView, scenarioInputSchema } from "../../../src/contracts/scenario.js";
@@ -27,6 +28,7 @@ export type {
 export type RunList = z.infer<typeof runListView>;
 export type ScheduleView = z.infer<typeof scheduleView>;
 export type ErrorBody = z.infer<typeof errorBody>;
+export type SessionView = z.infer<typeof sessionView>;
 export type FieldError = NonNullable<ErrorBody["details"]>[number];
 
 /** What the forms send: the schemas' inputs (defaults may be left out). */
