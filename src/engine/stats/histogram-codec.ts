@@ -48,9 +48,11 @@ export function encodeCounts(histogram: JsHistogram, counts: ArrayLike<number>):
     }
   }
   out.writeInt32BE(at - HEADER_BYTES, 4);
-  // A 4 KB window: the payload is mostly short runs, and zlib's default 32 KB window (and its
-  // 256 KB of state) makes a tiny histogram's deflate cost twice as much. Any inflater reads it.
-  const compressed = deflateSync(out.subarray(0, at), { windowBits: 12, memLevel: 4 });
+  // A small payload (a tiny run's) deflates with a 4 KB window: zlib's default 32 KB window (and
+  // its 256 KB of state) costs it twice the time. Large ones (rollups, long runs) keep the
+  // default, which compresses them far better. Any inflater reads either.
+  const payload = out.subarray(0, at);
+  const compressed = deflateSync(payload, at < 4096 ? { windowBits: 12, memLevel: 4 } : {});
   const encoded = Buffer.allocUnsafe(8 + compressed.length);
   encoded.writeInt32BE(V2_COMPRESSED_COOKIE, 0);
   encoded.writeInt32BE(compressed.length, 4);
