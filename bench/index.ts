@@ -23,6 +23,7 @@ import {
   type SectionResult,
   table,
 } from "./lib.js";
+import { LOAD_TARGETS, loadSection } from "./load.js";
 import { KPI_TARGETS, kpisSection, TRIGGER_TARGETS, triggersSection } from "./platform.js";
 import { QUEUE_TARGETS, queueSection } from "./queue.js";
 import { WEB_TARGETS, webSection } from "./web.js";
@@ -262,6 +263,7 @@ const SECTIONS = {
   triggers: { run: triggersSection, targets: TRIGGER_TARGETS },
   queue: { run: queueSection, targets: QUEUE_TARGETS },
   web: { run: webSection, targets: WEB_TARGETS },
+  load: { run: loadSection, targets: LOAD_TARGETS },
 } as const;
 type SectionName = keyof typeof SECTIONS;
 const isSection = (name: string): name is SectionName => Object.hasOwn(SECTIONS, name);

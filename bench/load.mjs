@@ -1,0 +1,143 @@
+// Child of `npm run bench` (section `load`): `aurea serve` on a new PostgreSQL database (as a
+// team would expose it; the embedded PGlite serves one statement at a time) with API keys, under <clients> concurrent clients for <seconds> s — half triggering runs with a
+// write key, half reading the KPI dashboard with a read key (autocannon, two processes) — then
+// waits until every run finished and accounts for every accepted trigger.
+// Prints one JSON line. Usage: node bench/load.mjs <clients> <seconds>
+import { execFile, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { createDatabase } from "./children.mjs";
+
+const [clientsArg = "500", secondsArg = "60"] = process.argv.slice(2);
+const clients = Number(clientsArg);
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const dataDir = mkdtempSync(join(tmpdir(), "aurea-bench-load-"));
+const env = {
+  ...process.env,
+  AUREA_DATA_DIR: dataDir,
+  LOG_LEVEL: "warn",
+  PORT: "0",
+  // Generous limits, so the load meets them rather than being all 429s: 1,000 requests/s and 50
+  // runs at once per key.
+  AUREA_RATE_LIMIT_PER_MINUTE: "60000",
+  AUREA_MAX_CONCURRENT_RUNS_PER_KEY: "50",
+};
+delete env.REDIS_URL;
+const database = await createDatabase("bench_load");
+env.DATABASE_URL = database.url;
+env.AUREA_DB_POOL_SIZE = "20";
+
+const server = spawn(process.execPath, [join(ROOT, "dist/cli/main.js"), "serve"], {
+  env: { ...env, LOG_LEVEL: "info" },
+  stdio: ["ignore", "pipe", "pipe"],
+});
+let log = "";
+server.stdout.on("data", (d) => (log += d));
+server.stderr.on("data", (d) => (log += d));
+const json = async (base, path, key, body) => {
+  const response = await fetch(`${base}${path}`, {
+    method: body === undefined ? "GET" : "POST",
+    headers: { "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  return response.json();
+};
+const autocannon = (args) =>
+  promisify(execFile)(join(ROOT, "node_modules/.bin/autocannon"), [...args, "--json"], {
+    maxBuffer: 64 * 1024 * 1024,
+  }).then(({ stdout }) => JSON.parse(stdout));
+
+try {
+  const base = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${log}`)), 120_000);
+    const look = () => {
+      const match = /"url":"(http:\/\/[^"]+)"/.exec(log);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      } else setTimeout(look, 50);
+    };
+    look();
+  });
+  // The first key is made while the server still has none (open on 127.0.0.1).
+  const admin = (await json(base, "/api/v1/keys", undefined, { name: "bench-admin", scope: "admin" })).key;
+  const writer = (await json(base, "/api/v1/keys", admin, { name: "bench-writer", scope: "write" })).key;
+  const reader = (await json(base, "/api/v1/keys", admin, { name: "bench-reader", scope: "read" })).key;
+  const automation = await json(base, "/api/v1/automations", writer, {
+    name: "noop",
+    kind: "synthetic",
+    config: { duration_ms: 0 },
+  });
+  const scenario = await json(base, "/api/v1/scenarios", writer, {
+    name: "noop",
+    automation_id: automation.id,
+    load: { model: "closed", jobs: 1 },
+  });
+  const half = Math.floor(clients / 2);
+  const [triggers, reads] = await Promise.all([
+    autocannon([
+      "-c",
+      String(half),
+      "-d",
+      secondsArg,
+      "-m",
+      "POST",
+      "-H",
+      "content-type=application/json",
+      "-H",
+      `authorization=Bearer ${writer}`,
+      "-b",
+      JSON.stringify({ scenario_id: scenario.id }),
+      `${base}/api/v1/runs/trigger`,
+    ]),
+    autocannon([
+      "-c",
+      String(clients - half),
+      "-d",
+      secondsArg,
+      "-H",
+      `authorization=Bearer ${reader}`,
+      `${base}/api/v1/runs/kpis/dashboard?from=${encodeURIComponent(new Date(Date.now() - 86_400_000).toISOString())}`,
+    ]),
+  ]);
+  const drainStart = performance.now();
+  let kpis;
+  for (;;) {
+    kpis = await json(base, "/api/v1/runs/kpis/dashboard", reader);
+    if (kpis.runs_by_status.pending + kpis.runs_by_status.running === 0) break;
+    if (performance.now() - drainStart > 600_000) throw new Error("runs still pending after 10 minutes");
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const codes = (report) =>
+    Object.fromEntries(Object.entries(report.statusCodeStats ?? {}).map(([k, v]) => [k, v.count]));
+  console.log(
+    JSON.stringify({
+      clients,
+      seconds: Number(secondsArg),
+      trigger_codes: codes(triggers),
+      read_codes: codes(reads),
+      trigger_errors: triggers.errors,
+      trigger_timeouts: triggers.timeouts,
+      read_errors: reads.errors,
+      read_timeouts: reads.timeouts,
+      accepted: triggers["2xx"],
+      triggers_per_s: triggers.requests.average,
+      reads_per_s: reads.requests.average,
+      read_p50_ms: reads.latency.p50,
+      read_p99_ms: reads.latency.p99,
+      trigger_p99_ms: triggers.latency.p99,
+      stored_runs: kpis.total_runs,
+      completed_runs: kpis.runs_by_status.completed,
+      drain_s: (performance.now() - drainStart) / 1000,
+    }),
+  );
+} finally {
+  server.kill("SIGTERM");
+  await new Promise((resolve) => server.once("close", resolve));
+  rmSync(dataDir, { recursive: true, force: true });
+  await database.drop();
+}
