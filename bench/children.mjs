@@ -1,5 +1,6 @@
 // What the bench's child scripts share: a PostgreSQL database of their own, JSON requests to the
-// server they start, and cleaning up a Redis key prefix.
+// server they start, starting `aurea serve`, and cleaning up a Redis key prefix.
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import pg from "pg";
@@ -47,5 +48,43 @@ export async function deleteRedisPrefix(url, prefix) {
     } while (cursor !== "0");
   } finally {
     redis.disconnect();
+  }
+}
+
+/**
+ * Starts `aurea serve` (the compiled CLI) with `env` on a free port: resolves once it listens,
+ * with its URL, a `stop()` (SIGTERM, then its exit) and its output so far.
+ */
+export async function startServe(env, nodeFlags = []) {
+  const cli = new URL("../dist/cli/main.js", import.meta.url).pathname;
+  const server = spawn(process.execPath, [...nodeFlags, cli, "serve"], {
+    env: { ...env, PORT: "0", LOG_LEVEL: "info" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  server.stdout.on("data", (d) => (log += d));
+  server.stderr.on("data", (d) => (log += d));
+  const stop = async () => {
+    if (server.exitCode !== null) return;
+    server.kill("SIGTERM");
+    await new Promise((resolve) => server.once("close", resolve));
+  };
+  try {
+    const url = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`server did not start: ${log}`)), 120_000);
+      server.once("exit", (code) => reject(new Error(`server exited (${code}): ${log}`)));
+      const look = () => {
+        const match = /"url":"(http:\/\/[^"]+)"/.exec(log);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        } else setTimeout(look, 50);
+      };
+      look();
+    });
+    return { url, stop, output: () => log };
+  } catch (error) {
+    await stop();
+    throw error;
   }
 }

@@ -3,13 +3,13 @@
 // write key, half reading the KPI dashboard with a read key (autocannon, two processes) — then
 // waits until every run finished and accounts for every accepted trigger.
 // Prints one JSON line. Usage: node bench/load.mjs <clients> <seconds>
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { createDatabase } from "./children.mjs";
+import { createDatabase, startServe } from "./children.mjs";
 
 const [clientsArg = "500", secondsArg = "60"] = process.argv.slice(2);
 const clients = Number(clientsArg);
@@ -18,8 +18,6 @@ const dataDir = mkdtempSync(join(tmpdir(), "aurea-bench-load-"));
 const env = {
   ...process.env,
   AUREA_DATA_DIR: dataDir,
-  LOG_LEVEL: "warn",
-  PORT: "0",
   // Generous limits, so the load meets them rather than being all 429s: 1,000 requests/s and 50
   // runs at once per key.
   AUREA_RATE_LIMIT_PER_MINUTE: "60000",
@@ -30,13 +28,6 @@ const database = await createDatabase("bench_load");
 env.DATABASE_URL = database.url;
 env.AUREA_DB_POOL_SIZE = "20";
 
-const server = spawn(process.execPath, [join(ROOT, "dist/cli/main.js"), "serve"], {
-  env: { ...env, LOG_LEVEL: "info" },
-  stdio: ["ignore", "pipe", "pipe"],
-});
-let log = "";
-server.stdout.on("data", (d) => (log += d));
-server.stderr.on("data", (d) => (log += d));
 const json = async (base, path, key, body) => {
   const response = await fetch(`${base}${path}`, {
     method: body === undefined ? "GET" : "POST",
@@ -51,18 +42,9 @@ const autocannon = (args) =>
     maxBuffer: 64 * 1024 * 1024,
   }).then(({ stdout }) => JSON.parse(stdout));
 
+const server = await startServe(env);
 try {
-  const base = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${log}`)), 120_000);
-    const look = () => {
-      const match = /"url":"(http:\/\/[^"]+)"/.exec(log);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      } else setTimeout(look, 50);
-    };
-    look();
-  });
+  const base = server.url;
   // The first key is made while the server still has none (open on 127.0.0.1).
   const admin = (await json(base, "/api/v1/keys", undefined, { name: "bench-admin", scope: "admin" })).key;
   const writer = (await json(base, "/api/v1/keys", admin, { name: "bench-writer", scope: "write" })).key;
@@ -136,8 +118,7 @@ try {
     }),
   );
 } finally {
-  server.kill("SIGTERM");
-  await new Promise((resolve) => server.once("close", resolve));
+  await server.stop();
   rmSync(dataDir, { recursive: true, force: true });
   await database.drop();
 }

@@ -3,12 +3,12 @@
 // POST /api/v1/runs/trigger with autocannon (50 connections, N seconds), then waits until every
 // run has finished and checks that each accepted trigger is a stored, completed run.
 // Prints one JSON line. Usage: node bench/triggers.mjs <pglite|postgres> <seconds>
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createDatabase, postJson } from "./children.mjs";
+import { createDatabase, postJson, startServe } from "./children.mjs";
 
 const [driver = "pglite", secondsArg = "5"] = process.argv.slice(2);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -16,8 +16,6 @@ const dataDir = mkdtempSync(join(tmpdir(), "aurea-bench-triggers-"));
 const env = {
   ...process.env,
   AUREA_DATA_DIR: dataDir,
-  LOG_LEVEL: "info",
-  PORT: "0",
   AUREA_RUN_CONCURRENCY: process.env.BENCH_RUN_CONCURRENCY ?? "8",
 };
 delete env.DATABASE_URL;
@@ -28,33 +26,9 @@ if (driver === "postgres") {
   dropDatabase = database.drop;
 }
 
-const server = spawn(
-  process.execPath,
-  [
-    ...(process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean),
-    join(ROOT, "dist/cli/main.js"),
-    "serve",
-  ],
-  {
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  },
-);
-let log = "";
-server.stdout.on("data", (d) => (log += d));
-server.stderr.on("data", (d) => (log += d));
+const server = await startServe(env, (process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean));
 try {
-  const base = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${log}`)), 120_000);
-    const look = () => {
-      const match = /"url":"(http:\/\/[^"]+)"/.exec(log);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      } else setTimeout(look, 50);
-    };
-    look();
-  });
+  const base = server.url;
   const post = (path, body) => postJson(base, path, body);
   const automation = await post("/api/v1/automations", {
     name: "noop",
@@ -111,8 +85,7 @@ try {
     }),
   );
 } finally {
-  server.kill("SIGTERM");
-  await new Promise((resolve) => server.once("close", resolve));
+  await server.stop();
   rmSync(dataDir, { recursive: true, force: true });
   await dropDatabase();
 }
