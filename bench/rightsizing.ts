@@ -14,7 +14,7 @@ import type { UsageSeries } from "../src/rightsizing/series.js";
 import { recommendInThreads } from "../src/rightsizing/threads/recommend-in-threads.js";
 import { syntheticSeries } from "./rightsizing-synthetic.js";
 
-const NAB_DIR = join(import.meta.dirname, "../../shared/data/nab");
+const NAB_DIR = join(import.meta.dirname, "../tests/fixtures/nab");
 const SYNTHETIC = 40;
 const DAY_MS = 24 * 3600_000;
 

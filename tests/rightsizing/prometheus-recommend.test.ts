@@ -14,7 +14,7 @@ import { captureStream } from "../support/capture.js";
 import { freePort } from "../support/redis.js";
 import { hasCommand, requireTools } from "../support/tools.js";
 
-const NAB = join(import.meta.dirname, "../../../shared/data/nab/ec2_cpu_utilization_53ea38.csv");
+const NAB = join(import.meta.dirname, "../fixtures/nab/ec2_cpu_utilization_53ea38.csv");
 const hasPrometheus = hasCommand("prometheus") && hasCommand("promtool");
 const DAY = 86_400;
 

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { execute } from "../../src/cli/program.js";
 import { captureStream } from "../support/capture.js";
 
-const NAB = join(import.meta.dirname, "../../../shared/data/nab");
+const NAB = join(import.meta.dirname, "../fixtures/nab");
 
 async function aurea(...argv: string[]) {
   const stdout = captureStream();
