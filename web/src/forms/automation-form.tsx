@@ -1,8 +1,9 @@
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
 import { useSaveAutomation } from "../api/queries.js";
 import type { AutomationView, AutomationWrite } from "../api/types.js";
 import { Field } from "../components/field.js";
 import { FormErrors, fieldError } from "../components/form-errors.js";
+import { useFormSubmit } from "./use-form-submit.js";
 import { defined, jsonObject, optionalNumber, text } from "./values.js";
 
 type Kind = AutomationView["kind"];
@@ -62,25 +63,13 @@ function toBody(s: State): AutomationWrite {
 /** Create or edit an automation; the API's field errors show next to the fields. */
 export function AutomationForm({ existing, onDone }: { existing?: AutomationView; onDone: () => void }) {
   const [state, setState] = useState(() => initialState(existing));
-  const [localError, setLocalError] = useState<Error | null>(null);
   const save = useSaveAutomation();
   const set = (key: keyof State) => (e: { target: { value: string } }) =>
     setState((s) => ({ ...s, [key]: e.target.value }));
-  const error = localError ?? save.error;
+  const { submit: submitWith, error } = useFormSubmit(toBody, save, { id: existing?.id, onDone });
   const err = (field: string) => fieldError(error, field);
 
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    setLocalError(null);
-    let body: AutomationWrite;
-    try {
-      body = toBody(state);
-    } catch (e) {
-      setLocalError(e instanceof Error ? e : new Error(String(e)));
-      return;
-    }
-    save.mutate({ id: existing?.id, body }, { onSuccess: onDone });
-  };
+  const submit = submitWith(state);
 
   const shown = [
     "name",

@@ -1,8 +1,9 @@
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
 import { useAutomations, useSaveScenario } from "../api/queries.js";
 import type { ScenarioView, ScenarioWrite } from "../api/types.js";
 import { Field } from "../components/field.js";
 import { FormErrors, fieldError } from "../components/form-errors.js";
+import { useFormSubmit } from "./use-form-submit.js";
 import { defined, jsonObject, list, optionalNumber, text } from "./values.js";
 
 type Model = "closed" | "open" | "custom";
@@ -63,28 +64,16 @@ const SHOWN = ["name", "description", "automation_id", "load", "thresholds", "in
 /** Create or edit a scenario: an automation under a load, with thresholds. */
 export function ScenarioForm({ existing, onDone }: { existing?: ScenarioView; onDone: () => void }) {
   const [state, setState] = useState(() => initialState(existing));
-  const [localError, setLocalError] = useState<Error | null>(null);
   const automations = useAutomations();
   const save = useSaveScenario();
   const set = (key: keyof State) => (e: { target: { value: string } }) =>
     setState((s) => ({ ...s, [key]: e.target.value }));
-  const error = localError ?? save.error;
+  const { submit: submitWith, error } = useFormSubmit(toBody, save, { id: existing?.id, onDone });
   const err = (field: string) => fieldError(error, field);
   // The engine reports load fields as `load.jobs`; in custom mode they all go to the JSON field.
   const loadErr = (field: string) => (state.model === "custom" ? undefined : err(`load.${field}`));
 
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    setLocalError(null);
-    let body: ScenarioWrite;
-    try {
-      body = toBody(state);
-    } catch (e) {
-      setLocalError(e instanceof Error ? e : new Error(String(e)));
-      return;
-    }
-    save.mutate({ id: existing?.id, body }, { onSuccess: onDone });
-  };
+  const submit = submitWith(state);
 
   const shown =
     state.model === "custom"
