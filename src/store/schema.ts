@@ -268,4 +268,128 @@ export const apiKeys = pgTable(
   (t) => [uniqueIndex("api_keys_prefix_key").on(t.prefix)],
 );
 
-export const schema = { automations, scenarios, schedules, runs, runShards, runRollups, secrets, apiKeys };
+/**
+ * Rightsizing: a usage collection is one fetch of usage history (Prometheus ranges or a CSV),
+ * for a fixed window chosen at creation so that an interrupted collection resumes where it
+ * stopped: each range chunk of each query is stored as it arrives and skipped on resume.
+ */
+export const usageCollections = pgTable("usage_collections", {
+  id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+  name: text("name").notNull(),
+  /** `{kind: "prometheus", url, namespace, workload?, stepSeconds, queries?}` or `{kind: "csv", file}`. */
+  source: jsonb("source").$type<Record<string, unknown>>().notNull(),
+  status: text("status", { enum: ["collecting", "complete", "failed", "interrupted"] })
+    .notNull()
+    .default("collecting"),
+  windowStart: timestamp("window_start", { withTimezone: true, mode: "date" }).notNull(),
+  windowEnd: timestamp("window_end", { withTimezone: true, mode: "date" }).notNull(),
+  /** `{chunksDone, chunksTotal}`. */
+  progress: jsonb("progress").$type<Record<string, unknown>>().notNull().default({}),
+  /** The seed's JSON metadata: context of the collection (experiment, step, replicas, …). */
+  metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
+  error: text("error"),
+  apiKeyId: integer("api_key_id"),
+  createdAt: createdAt(),
+  finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
+});
+
+/** One range chunk of one query of a collection: the series Prometheus (or the CSV) returned. */
+export const usageChunks = pgTable(
+  "usage_chunks",
+  {
+    collectionId: integer("collection_id")
+      .notNull()
+      .references(() => usageCollections.id, { onDelete: "cascade" }),
+    /** Which query (`cpu`, `memory`, `throttling`, `oom_kills`, …). */
+    query: text("query").notNull(),
+    chunk: integer("chunk").notNull(),
+    /** `[{labels, points: [[unix_seconds, value|null], …]}]`. */
+    series: jsonb("series").$type<unknown[]>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.collectionId, t.query, t.chunk] })],
+);
+
+/** One recommendation report (what `aurea recommend --json` prints), kept with its inputs. */
+export const recommendations = pgTable(
+  "recommendations",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    collectionId: integer("collection_id").references(() => usageCollections.id, { onDelete: "set null" }),
+    experimentId: integer("experiment_id"),
+    status: text("status", { enum: ["running", "complete", "partial", "failed"] })
+      .notNull()
+      .default("running"),
+    /** Models, quantiles, target utilisation, … */
+    options: jsonb("options").$type<Record<string, unknown>>().notNull().default({}),
+    /** The report: `recommendations[]`, `errors[]`, `problems[]`. */
+    result: jsonb("result").$type<Record<string, unknown>>(),
+    error: text("error"),
+    apiKeyId: integer("api_key_id"),
+    createdAt: createdAt(),
+    finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [index("recommendations_created_idx").on(t.createdAt)],
+);
+
+/**
+ * A load experiment: stepped load levels (and replica counts, with a Kubernetes context) driven
+ * through the engine, with resource use per step from Prometheus, and the capacity per replica
+ * at the latency SLO derived from the steps.
+ */
+export const experiments = pgTable("experiments", {
+  id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+  name: text("name").notNull(),
+  /** Target, load levels, replica counts, SLO, Prometheus queries (validated by the API). */
+  spec: jsonb("spec").$type<Record<string, unknown>>().notNull(),
+  status: text("status", { enum: ["pending", "running", "complete", "failed", "interrupted", "cancelled"] })
+    .notNull()
+    .default("pending"),
+  /** `{capacityPerReplica, sloMet, …}` once complete. */
+  result: jsonb("result").$type<Record<string, unknown>>(),
+  error: text("error"),
+  apiKeyId: integer("api_key_id"),
+  createdAt: createdAt(),
+  startedAt: timestamp("started_at", { withTimezone: true, mode: "date" }),
+  finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
+});
+
+/** One step of an experiment: a load level at a replica count, its engine run and its resource use. */
+export const experimentSteps = pgTable(
+  "experiment_steps",
+  {
+    experimentId: integer("experiment_id")
+      .notNull()
+      .references(() => experiments.id, { onDelete: "cascade" }),
+    step: integer("step").notNull(),
+    replicas: integer("replicas").notNull().default(1),
+    /** Offered load: arrival rate (per second) or virtual users, as the spec's load model says. */
+    load: doublePrecision("load").notNull(),
+    status: text("status", { enum: ["running", "complete", "failed"] })
+      .notNull()
+      .default("running"),
+    /** The engine run that produced the step's latency and throughput, when stored as a run. */
+    runId: bigint("run_id", { mode: "number" }),
+    /** `{throughput, error_rate, latency_ms: {p50, p95, p99}, cpu_cores, memory_bytes, …}`. */
+    measurements: jsonb("measurements").$type<Record<string, unknown>>(),
+    startedAt: timestamp("started_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [primaryKey({ columns: [t.experimentId, t.step] })],
+);
+
+export const schema = {
+  automations,
+  scenarios,
+  schedules,
+  runs,
+  runShards,
+  runRollups,
+  secrets,
+  apiKeys,
+  usageCollections,
+  usageChunks,
+  recommendations,
+  experiments,
+  experimentSteps,
+};
