@@ -11,7 +11,7 @@ import { PrometheusClient, PrometheusError } from "../../services/rightsizing/pr
 import { standardQueries } from "../../services/rightsizing/usage-queries.js";
 import { EXIT, UsageError } from "../exit-codes.js";
 import { formatCsv, formatPatches, formatTable } from "../recommend/format.js";
-import { buildReport } from "../recommend/report.js";
+import { buildReport } from "../../services/rightsizing/report.js";
 import type { CommandIo } from "./run.js";
 
 export interface RecommendOptions {

@@ -1,6 +1,6 @@
 import { resourcesPatch, type WorkloadRef } from "../../rightsizing/kubernetes-patch.js";
 import { toYaml } from "../../rightsizing/yaml-emit.js";
-import type { RecommendReport } from "./report.js";
+import type { RecommendReport } from "../../services/rightsizing/report.js";
 
 const num = (x: number | undefined | null) =>
   x === undefined || x === null ? "-" : Number(x.toPrecision(4)).toString();
