@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cpuQuantity, memoryQuantity, resourcesPatch } from "./kubernetes-patch.js";
+import { cpuQuantity, hpaPatch, memoryQuantity, resourcesPatch } from "./kubernetes-patch.js";
 
 describe("Kubernetes quantities", () => {
   it.each([
@@ -42,5 +42,62 @@ describe("resourcesPatch", () => {
         },
       },
     });
+  });
+});
+
+describe("resourcesPatch with replicas", () => {
+  it("sets spec.replicas beside the template when a count is given, and not otherwise", () => {
+    const ref = { kind: "StatefulSet", name: "db", namespace: "shop" } as const;
+    const containers = [{ container: "db", cpu: { request: 1, limit: 2 } }];
+    expect(resourcesPatch(ref, containers, { replicas: 3 }).spec.replicas).toBe(3);
+    expect(resourcesPatch(ref, containers).spec).not.toHaveProperty("replicas");
+    expect(resourcesPatch(ref, containers, { replicas: 3 }).kind).toBe("StatefulSet");
+  });
+});
+
+describe("hpaPatch", () => {
+  const cpu = {
+    type: "Resource",
+    resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 80 } },
+  };
+  const memory = {
+    type: "Resource",
+    resource: { name: "memory", target: { type: "Utilization", averageUtilization: 75 } },
+  };
+  const external = { type: "External", external: { metric: { name: "queue_depth" } } };
+
+  it("replaces the CPU utilisation target and carries the other metrics over (the list is atomic)", () => {
+    const patch = hpaPatch(
+      { name: "cart", namespace: "shop" },
+      { minReplicas: 2, maxReplicas: 12, cpuUtilization: 65 },
+      [memory, cpu, external],
+    );
+    expect(patch).toEqual({
+      apiVersion: "autoscaling/v2",
+      kind: "HorizontalPodAutoscaler",
+      metadata: { name: "cart", namespace: "shop" },
+      spec: {
+        minReplicas: 2,
+        maxReplicas: 12,
+        metrics: [
+          memory,
+          {
+            type: "Resource",
+            resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 65 } },
+          },
+          external,
+        ],
+      },
+    });
+  });
+
+  it("leaves the metrics alone when the HPA does not scale on CPU utilisation or no target is known", () => {
+    const bounds = { minReplicas: 1, maxReplicas: 4 };
+    expect(
+      hpaPatch({ name: "a", namespace: "b" }, { ...bounds, cpuUtilization: 70 }, [external]).spec,
+    ).toEqual(bounds);
+    expect(hpaPatch({ name: "a", namespace: "b" }, { ...bounds, cpuUtilization: null }, [cpu]).spec).toEqual(
+      bounds,
+    );
   });
 });
