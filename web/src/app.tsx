@@ -19,6 +19,9 @@ const AutomationsPage = lazy(() =>
 const SchedulesPage = lazy(() =>
   import("./pages/schedules-page.js").then((m) => ({ default: m.SchedulesPage })),
 );
+const RightsizingPage = lazy(() =>
+  import("./pages/rightsizing-page.js").then((m) => ({ default: m.RightsizingPage })),
+);
 
 export function App() {
   return (
@@ -40,6 +43,18 @@ export function App() {
             <Route path="/scenarios" component={ScenariosPage} />
             <Route path="/automations" component={AutomationsPage} />
             <Route path="/schedules" component={SchedulesPage} />
+            <Route path="/rightsizing">
+              <RightsizingPage />
+            </Route>
+            <Route path="/rightsizing/:id">
+              {(params) =>
+                /^[1-9]\d*$/.test(params.id) ? (
+                  <RightsizingPage id={Number(params.id)} />
+                ) : (
+                  <Empty title="No such recommendation" />
+                )
+              }
+            </Route>
             <Route>
               <Empty title="Page not found">
                 <p>Nothing lives at this address; pick a page above.</p>

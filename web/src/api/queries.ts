@@ -1,4 +1,5 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { storedKey } from "./api-key.js";
 import { api, apiUrl } from "./client.js";
 import { takeEarly } from "./early-fetch.js";
 import type {
@@ -6,6 +7,12 @@ import type {
   AutomationWrite,
   ComparisonView,
   DashboardView,
+  RecommendationList,
+  RecommendationStatus,
+  RecommendationSummary,
+  RecommendationView,
+  RecommendationWrite,
+  Resource,
   RunList,
   RunSort,
   RunStatus,
@@ -14,6 +21,8 @@ import type {
   ScenarioWrite,
   ScheduleView,
   ScheduleWrite,
+  SessionView,
+  UsageView,
 } from "./types.js";
 
 /** Query keys: one tree per resource, so a mutation invalidates what it changed. */
@@ -182,5 +191,66 @@ export function usePinBaseline() {
     mutationFn: ({ scenarioId, runId }: { scenarioId: number; runId: number | null }) =>
       api.put<ScenarioView>(`/scenarios/${scenarioId}/baseline`, { run_id: runId }),
     onSuccess: () => client.invalidateQueries({ queryKey: keys.scenarios }),
+  });
+}
+
+/** The signed-in session (the same query SessionGate made, so it comes from the cache). */
+export function useSession() {
+  return useQuery({
+    queryKey: ["session", storedKey()],
+    queryFn: () => api.get<SessionView>("/session"),
+    retry: false,
+    staleTime: 60_000,
+  });
+}
+
+/* Rightsizing: recommendations and experiments. */
+export const rightsizingKeys = {
+  recommendations: ["recommendations"] as const,
+  recommendationList: (cursor: string | undefined) => ["recommendations", "list", cursor] as const,
+  recommendation: (id: number) => ["recommendations", "one", id] as const,
+  usage: (id: number, series: string, resource: Resource) =>
+    ["recommendations", "usage", id, series, resource] as const,
+  experiments: ["experiments"] as const,
+  experiment: (id: number) => ["experiments", "one", id] as const,
+};
+
+export const isRecommendationRunning = (status: RecommendationStatus) => status === "running";
+
+export function useRecommendationList(cursor: string | undefined, limit = 20) {
+  return useQuery({
+    queryKey: rightsizingKeys.recommendationList(cursor),
+    queryFn: ({ signal }) => api.get<RecommendationList>("/recommendations", { limit, cursor }, signal),
+    placeholderData: keepPreviousData,
+    refetchInterval: (query) =>
+      query.state.data?.items.some((r) => isRecommendationRunning(r.status)) ? LIVE_POLL_MS : 10_000,
+  });
+}
+
+/** One recommendation with its report; polled every second while it is running. */
+export function useRecommendation(id: number) {
+  return useQuery({
+    queryKey: rightsizingKeys.recommendation(id),
+    queryFn: ({ signal }) => api.get<RecommendationView>(`/recommendations/${id}`, {}, signal),
+    refetchInterval: (query) =>
+      query.state.data && isRecommendationRunning(query.state.data.status) ? LIVE_POLL_MS : false,
+  });
+}
+
+/** The usage history of one series and resource (fetched once the report names the series). */
+export function useRecommendationUsage(id: number, series: string, resource: Resource, enabled: boolean) {
+  return useQuery({
+    queryKey: rightsizingKeys.usage(id, series, resource),
+    enabled,
+    staleTime: Number.POSITIVE_INFINITY,
+    queryFn: ({ signal }) => api.get<UsageView>(`/recommendations/${id}/usage`, { series, resource }, signal),
+  });
+}
+
+export function useCreateRecommendation() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (body: RecommendationWrite) => api.post<RecommendationSummary>("/recommendations", body),
+    onSuccess: () => client.invalidateQueries({ queryKey: rightsizingKeys.recommendations }),
   });
 }

@@ -7,6 +7,7 @@ const NAV = [
   ["/scenarios", "Scenarios"],
   ["/automations", "Automations"],
   ["/schedules", "Schedules"],
+  ["/rightsizing", "Rightsizing"],
 ] as const;
 
 function NavLink({ href, label }: { href: string; label: string }) {
