@@ -4,7 +4,6 @@ import {
   deriveCapacity,
   evaluateSlo,
   linearFit,
-  replicasFor,
   resourcesAt,
   type StepMeasurement,
   sloProblem,
@@ -189,32 +188,6 @@ describe("resource use per unit of load", () => {
 
   it("never answers a negative need", () => {
     expect(resourcesAt({ intercept: -1, slope: 0.01, r2: 1, points: 3 }, 10)).toBe(0);
-  });
-});
-
-describe("replicasFor", () => {
-  it.each([
-    // peak, capacity, utilisation, replicas
-    [1000, 100, 1, 10],
-    [1000, 100, 0.5, 20],
-    [1001, 100, 1, 11],
-    [0, 100, 0.7, 1],
-    [50, 100, 0.7, 1],
-    [300, 100, 0.1 * 3, 10],
-    [210, 100, 0.7, 3],
-  ])("needs for a peak of %s/s at %s/s per replica and utilisation %s: %s replicas", (peak, cap, u, n) => {
-    expect(replicasFor(peak, cap, u)).toBe(n);
-  });
-
-  it.each([
-    [-1, 100, 0.7, /peakDemand/],
-    [Number.NaN, 100, 0.7, /peakDemand/],
-    [100, 0, 0.7, /capacityPerReplica/],
-    [100, Number.POSITIVE_INFINITY, 0.7, /capacityPerReplica/],
-    [100, 100, 0, /targetUtilisation/],
-    [100, 100, 1.5, /targetUtilisation/],
-  ])("refuses peak %s, capacity %s, utilisation %s", (peak, cap, u, message) => {
-    expect(() => replicasFor(peak, cap, u)).toThrow(message);
   });
 });
 

@@ -308,30 +308,9 @@ export function deriveCapacity(steps: readonly StepMeasurement[], slo: readonly 
 
 /**
  * What one replica needs at `loadPerReplica` jobs/s by a fit of `deriveCapacity` (cores or
- * bytes), never below zero. For a forecast request rate R over n replicas, pass R ÷ n.
+ * bytes), never below zero. For a forecast request rate R over n replicas, pass R ÷ n; for the
+ * replica count itself, `replicasFor` (replicas.ts) with `capacityPerReplica`.
  */
 export function resourcesAt(fit: LinearFit, loadPerReplica: number): number {
   return Math.max(0, fit.intercept + fit.slope * loadPerReplica);
-}
-
-/**
- * Replicas needed to serve `peakDemand` (jobs/s, the forecast peak) when one replica serves
- * `capacityPerReplica` (jobs/s, from `deriveCapacity`) and should run at `targetUtilisation`
- * (0 < u ≤ 1) of it: ⌈peak ÷ (capacity × u)⌉, at least 1. Throws a RangeError on inputs that
- * are not a demand, a capacity and a utilisation.
- */
-export function replicasFor(
-  peakDemand: number,
-  capacityPerReplica: number,
-  targetUtilisation: number,
-): number {
-  if (!Number.isFinite(peakDemand) || peakDemand < 0)
-    throw new RangeError(`peakDemand must be a finite number ≥ 0 (got ${peakDemand})`);
-  if (!Number.isFinite(capacityPerReplica) || capacityPerReplica <= 0)
-    throw new RangeError(`capacityPerReplica must be a finite number > 0 (got ${capacityPerReplica})`);
-  if (!(targetUtilisation > 0 && targetUtilisation <= 1))
-    throw new RangeError(`targetUtilisation must be in (0, 1] (got ${targetUtilisation})`);
-  // A quotient a rounding error above a whole number (3.0000000000000004) needs no extra replica.
-  const needed = peakDemand / (capacityPerReplica * targetUtilisation);
-  return Math.max(1, Math.ceil(needed - 1e-9));
 }
