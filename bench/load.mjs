@@ -1,8 +1,11 @@
 // Child of `npm run bench` (section `load`): `aurea serve` on a new PostgreSQL database (as a
 // team would expose it; the embedded PGlite serves one statement at a time) with API keys, under <clients> concurrent clients for <seconds> s — half triggering runs with a
-// write key, half reading the KPI dashboard with a read key (autocannon, two processes) — then
+// write key, half reading the KPI dashboard with a read key (load-clients.mjs, two processes) — then
 // waits until every run finished and accounts for every accepted trigger.
-// Prints one JSON line. Usage: node bench/load.mjs <clients> <seconds>
+// Each client waits <think_ms> (1 s) after an answer before its next request, as k6's
+// `sleep(1)` users and polling dashboards do (0: a closed loop with no think time); the clients
+// arrive over <ramp_s> (10 s) first, as a k6 ramping stage.
+// Prints one JSON line. Usage: node bench/load.mjs <clients> <seconds> [think_ms] [ramp_s]
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { createDatabase, startServe } from "./children.mjs";
 
-const [clientsArg = "500", secondsArg = "60"] = process.argv.slice(2);
+const [clientsArg = "500", secondsArg = "60", thinkArg = "1000", rampArg = "10"] = process.argv.slice(2);
 const clients = Number(clientsArg);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), "aurea-bench-load-"));
@@ -37,10 +40,12 @@ const json = async (base, path, key, body) => {
   if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
   return response.json();
 };
-const autocannon = (args) =>
-  promisify(execFile)(join(ROOT, "node_modules/.bin/autocannon"), [...args, "--json"], {
-    maxBuffer: 64 * 1024 * 1024,
-  }).then(({ stdout }) => JSON.parse(stdout));
+const clientsRun = (url, count, extra) =>
+  promisify(execFile)(
+    process.execPath,
+    [join(ROOT, "bench/load-clients.mjs"), url, String(count), secondsArg, thinkArg, rampArg, ...extra],
+    { maxBuffer: 64 * 1024 * 1024 },
+  ).then(({ stdout }) => JSON.parse(stdout));
 
 const server = await startServe(env);
 try {
@@ -61,30 +66,17 @@ try {
   });
   const half = Math.floor(clients / 2);
   const [triggers, reads] = await Promise.all([
-    autocannon([
-      "-c",
-      String(half),
-      "-d",
-      secondsArg,
-      "-m",
+    clientsRun(`${base}/api/v1/runs/trigger`, half, [
       "POST",
-      "-H",
-      "content-type=application/json",
-      "-H",
-      `authorization=Bearer ${writer}`,
-      "-b",
       JSON.stringify({ scenario_id: scenario.id }),
-      `${base}/api/v1/runs/trigger`,
+      "content-type=application/json",
+      `authorization=Bearer ${writer}`,
     ]),
-    autocannon([
-      "-c",
-      String(clients - half),
-      "-d",
-      secondsArg,
-      "-H",
-      `authorization=Bearer ${reader}`,
+    clientsRun(
       `${base}/api/v1/runs/kpis/dashboard?from=${encodeURIComponent(new Date(Date.now() - 86_400_000).toISOString())}`,
-    ]),
+      clients - half,
+      ["GET", "", `authorization=Bearer ${reader}`],
+    ),
   ]);
   const drainStart = performance.now();
   let kpis;
@@ -94,24 +86,25 @@ try {
     if (performance.now() - drainStart > 600_000) throw new Error("runs still pending after 10 minutes");
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  const codes = (report) =>
-    Object.fromEntries(Object.entries(report.statusCodeStats ?? {}).map(([k, v]) => [k, v.count]));
   console.log(
     JSON.stringify({
       clients,
       seconds: Number(secondsArg),
-      trigger_codes: codes(triggers),
-      read_codes: codes(reads),
+      think_ms: Number(thinkArg),
+      trigger_codes: triggers.codes,
+      read_codes: reads.codes,
       trigger_errors: triggers.errors,
       trigger_timeouts: triggers.timeouts,
       read_errors: reads.errors,
       read_timeouts: reads.timeouts,
-      accepted: triggers["2xx"],
-      triggers_per_s: triggers.requests.average,
-      reads_per_s: reads.requests.average,
-      read_p50_ms: reads.latency.p50,
-      read_p99_ms: reads.latency.p99,
-      trigger_p99_ms: triggers.latency.p99,
+      accepted: triggers.codes["202"] ?? 0,
+      triggers_per_s: triggers.per_second,
+      reads_per_s: reads.per_second,
+      read_p50_ms: reads.p50_ms,
+      read_p99_ms: reads.p99_ms,
+      read_slow_by_second: reads.slow_by_second,
+      trigger_slow_by_second: triggers.slow_by_second,
+      trigger_p99_ms: triggers.p99_ms,
       stored_runs: kpis.total_runs,
       completed_runs: kpis.runs_by_status.completed,
       drain_s: (performance.now() - drainStart) / 1000,

@@ -50,6 +50,7 @@ export class KeyService {
   readonly #now: () => Date;
   readonly #cacheMs: number;
   readonly #verified = new Map<string, { principal: Principal; until: number; expiresAt: number }>();
+  readonly #looking = new Map<string, Promise<Authentication>>();
   #required: { value: boolean; until: number } | undefined;
   readonly #used = new Set<number>();
 
@@ -104,6 +105,15 @@ export class KeyService {
       this.#used.add(known.principal.keyId!);
       return { principal: known.principal };
     }
+    // Requests that arrive together with a key not (or no longer) cached share one lookup.
+    const pending = this.#looking.get(hash);
+    if (pending) return pending;
+    const lookup = this.#lookUp(presented, prefix, hash, now).finally(() => this.#looking.delete(hash));
+    this.#looking.set(hash, lookup);
+    return lookup;
+  }
+
+  async #lookUp(presented: string, prefix: string, hash: string, now: Date): Promise<Authentication> {
     const row = await this.#repo.byPrefix(prefix);
     if (!row || !matchesHash(presented, row.hash)) return { problem: "unknown" };
     if (row.revokedAt) return { problem: "revoked" };

@@ -1,3 +1,4 @@
+import type { FastifyReply } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { errorBody, idParams } from "../../../contracts/common.js";
@@ -13,6 +14,7 @@ import type { RunEvents } from "../../../services/runs/run-events.js";
 import type { RunService } from "../../../services/runs/run-service.js";
 import type { KpisQuery } from "../../../store/kpis-query.js";
 import type { RunRow, RunsRepo } from "../../../store/runs-repo.js";
+import { CoalescedReads } from "../../coalesced-read.js";
 import { ApiError } from "../../errors.js";
 import { notFound } from "./automations-routes.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
@@ -36,6 +38,7 @@ export const runsRoutes: FastifyPluginAsyncZod<RunsRoutesOptions> = async (
   app,
   { keyDefaults, runs, kpis, series, service, events },
 ) => {
+  const dashboardReads = new CoalescedReads<string>();
   app.get(
     "/kpis/dashboard",
     {
@@ -47,11 +50,23 @@ export const runsRoutes: FastifyPluginAsyncZod<RunsRoutesOptions> = async (
         response: { 200: dashboardView, 400: errorBody },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const q = request.query;
       const filter = { from: q.from, to: q.to, scenarioId: q.scenario_id };
-      const [result, overTime] = await Promise.all([dashboardKpis(kpis, filter), series.series(filter)]);
-      return { ...result, recent_runs: result.recent_runs.map(presentRunSummary), series: overTime };
+      // Dashboards poll this: identical concurrent reads share one computation and one
+      // serialisation (never one that started before the read arrived).
+      const body = await dashboardReads.read(JSON.stringify(filter), async () => {
+        const [result, overTime] = await Promise.all([dashboardKpis(kpis, filter), series.series(filter)]);
+        return String(
+          reply.serialize({
+            ...result,
+            recent_runs: result.recent_runs.map(presentRunSummary),
+            series: overTime,
+          }),
+        );
+      });
+      // Already serialised by this route's schema: sent as it is.
+      return (reply as unknown as FastifyReply).type("application/json; charset=utf-8").send(body);
     },
   );
 
