@@ -16,7 +16,9 @@ import { benchmarkRoutes } from "./routes/benchmark/benchmark-routes.js";
 import { healthRoutes, type ReadinessCheck } from "./routes/health-routes.js";
 import { metricsRoutes } from "./routes/metrics-routes.js";
 import { automationsRoutes } from "./routes/v1/automations-routes.js";
+import { collectionsRoutes } from "./routes/v1/collections-routes.js";
 import { keysRoutes, sessionRoutes } from "./routes/v1/keys-routes.js";
+import { recommendationsRoutes } from "./routes/v1/recommendations-routes.js";
 import { runsRoutes } from "./routes/v1/runs-routes.js";
 import { scenariosRoutes } from "./routes/v1/scenarios-routes.js";
 import { schedulesRoutes } from "./routes/v1/schedules-routes.js";
@@ -112,6 +114,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(secretsRoutes, { prefix: "/api/v1/secrets", secrets: platform.secrets });
     await app.register(keysRoutes, { prefix: "/api/v1/keys", keys: platform.keys });
     await app.register(sessionRoutes, { prefix: "/api/v1/session", keys: platform.keys });
+    const { rightsizing } = platform;
+    await app.register(recommendationsRoutes, {
+      prefix: "/api/v1/recommendations",
+      repo: rightsizing.repo,
+      recommendations: rightsizing.recommendations,
+      collections: rightsizing.collections,
+      maxBodyBytes: deps.config.limits.maxBodyBytes,
+    });
+    await app.register(collectionsRoutes, {
+      prefix: "/api/v1/collections",
+      collections: rightsizing.collections,
+    });
   }
   if (deps.web) await app.register(webRoutes, { build: deps.web });
   return app;

@@ -7,6 +7,7 @@ import { checkUrl, createAddressPolicy, guardedLookup, resolveGuarded } from "..
 import { BullMqQueue } from "../queue/bullmq-queue.js";
 import { InProcessQueue, type JobQueue } from "../queue/index.js";
 import { KeyService } from "../services/keys/key-service.js";
+import { openRightsizing, type Rightsizing } from "../services/rightsizing/rightsizing-services.js";
 import { AutomationJobs } from "../services/runs/automation-job.js";
 import { runEnvironment } from "../services/runs/environment.js";
 import { KpiSeries } from "../services/runs/kpi-series.js";
@@ -52,6 +53,8 @@ export interface Platform {
   /** API keys: created, revoked, checked on every request. */
   keys: KeyService;
   limits: SpecLimits;
+  /** Usage collections and recommendations (`/api/v1/collections`, `/api/v1/recommendations`). */
+  rightsizing: Rightsizing;
   /** Records a seed `POST /benchmark/run` as a completed run. */
   recordBenchmark(spec: WorkloadSpec, result: RunResult): Promise<void>;
   /** Stops the queue (running runs get `graceMs`, then are recorded as interrupted) and closes the store. */
@@ -221,6 +224,15 @@ export async function openPlatform({
     supervisor.start();
     const rollups = foldRollups ? new RollupAggregator(store.db, logger) : undefined;
     rollups?.start();
+    const exclusive = queue.kind === "in-process";
+    const rightsizing = await openRightsizing({
+      db: store.db,
+      policy,
+      registry: telemetry.registry,
+      logger,
+      exclusive,
+    });
+    opened.push(() => rightsizing.close());
     const keys = new KeyService({ repo: new ApiKeysRepo(store.db) });
     // When keys were last used, written every 10 s rather than per request.
     const keyUsage = setInterval(() => void keys.flushUsage().catch(() => {}), 10_000);
@@ -239,6 +251,7 @@ export async function openPlatform({
       service,
       schedules,
       limits,
+      rightsizing,
       recordBenchmark: async (spec, result) => {
         await runs.createFinished(
           { source: "benchmark_api", spec: spec as unknown as Record<string, unknown>, environment },
@@ -254,6 +267,7 @@ export async function openPlatform({
         await Promise.all([queue.close(graceMs), shardQueue.close(graceMs)]);
         eventBus?.close();
         await rollups?.stop();
+        await rightsizing.close();
         clearInterval(keyUsage);
         await keys.flushUsage().catch(() => {});
         if (!given) await store.close();

@@ -1,6 +1,12 @@
 import type { UsageSeries } from "../../rightsizing/series.js";
 import { toGrid } from "../../rightsizing/series.js";
-import { type PrometheusClient, PrometheusError, type PrometheusSeries } from "./prometheus-client.js";
+import {
+  mergeChunks,
+  type PrometheusClient,
+  PrometheusError,
+  type PrometheusSeries,
+  rangeChunks,
+} from "./prometheus-client.js";
 import type { UsageQueries } from "./usage-queries.js";
 
 export interface CollectOptions {
@@ -20,6 +26,38 @@ export interface CollectedUsage {
   readonly empty: string[];
 }
 
+/** The queries a collection runs, by the key its chunks are stored under. */
+export const COLLECTED_QUERIES = [
+  ["cpu", "cpu"],
+  ["memory", "memory"],
+  ["oom_kills", "oomKills"],
+  ["throttling", "throttling"],
+] as const satisfies readonly (readonly [string, keyof UsageQueries])[];
+
+export type CollectedQuery = (typeof COLLECTED_QUERIES)[number][0];
+
+/** Chunks already fetched, by `chunkKey(query, chunk)`. */
+export type StoredChunks = ReadonlyMap<string, readonly PrometheusSeries[]>;
+
+export const chunkKey = (query: string, chunk: number) => `${query}#${chunk}`;
+
+export interface ChunkedCollection {
+  /** Chunks fetched before (a resumed collection): not fetched again. */
+  readonly stored?: StoredChunks;
+  /** Called with each chunk as it arrives, before the next is asked for (store it here). */
+  readonly onChunk?: (query: CollectedQuery, chunk: number, series: PrometheusSeries[]) => Promise<void>;
+  /** Stops between (and during) requests. */
+  readonly signal?: AbortSignal;
+}
+
+/** How many range requests a collection over this window makes in all. */
+export function chunksTotal(options: CollectOptions): number {
+  return (
+    COLLECTED_QUERIES.length *
+    rangeChunks(options.startSeconds, options.endSeconds, options.stepSeconds).length
+  );
+}
+
 /** The container's name in results: `namespace/container`, or every label when those are absent. */
 export function seriesName(labels: Readonly<Record<string, string>>): string {
   if (labels.container)
@@ -28,25 +66,58 @@ export function seriesName(labels: Readonly<Record<string, string>>): string {
   return all.length ? all.join(",") : "(no labels)";
 }
 
-/** Runs the usage queries over the window and turns their series into usage series on a grid. */
+const tooMany = (expr: string, count: number, maxSeries: number) =>
+  new PrometheusError(
+    `the query "${expr}" returned ${count} series, more than ${maxSeries}: narrow it (--namespace, --workload) or raise --max-series`,
+    "query",
+  );
+
+/**
+ * Runs the usage queries over the window and turns their series into usage series on a grid.
+ * Each query's range is fetched chunk by chunk (`rangeChunks`); chunks in `collection.stored`
+ * are not fetched again, and each new one is handed to `collection.onChunk` as it arrives — so
+ * an interrupted collection resumes where it stopped and ends with the same usage.
+ */
 export async function collectUsage(
   client: PrometheusClient,
   queries: UsageQueries,
   options: CollectOptions,
+  collection: ChunkedCollection = {},
 ): Promise<CollectedUsage> {
   const maxSeries = options.maxSeries ?? 200;
-  const range = async (expr: string) => {
-    const result = await client.queryRange(
-      expr,
-      options.startSeconds,
-      options.endSeconds,
-      options.stepSeconds,
-    );
-    if (result.length > maxSeries)
-      throw new PrometheusError(
-        `the query "${expr}" returned ${result.length} series, more than ${maxSeries}: narrow it (--namespace, --workload) or raise --max-series`,
-        "query",
-      );
+  const chunks = rangeChunks(options.startSeconds, options.endSeconds, options.stepSeconds);
+  const fetched = new Map<string, readonly PrometheusSeries[]>(collection.stored ?? []);
+  for (const [query, field] of COLLECTED_QUERIES) {
+    const expr = queries[field] as string;
+    for (const [index, chunk] of chunks.entries()) {
+      const key = chunkKey(query, index);
+      if (fetched.has(key)) continue;
+      collection.signal?.throwIfAborted();
+      const series = await client.queryRangeChunk(expr, chunk, options.stepSeconds, collection.signal);
+      // One chunk over the limit is enough to refuse: the rest need not be fetched.
+      if (series.length > maxSeries) throw tooMany(expr, series.length, maxSeries);
+      await collection.onChunk?.(query, index, series);
+      fetched.set(key, series);
+    }
+  }
+  return assembleUsage(queries, options, (query) =>
+    chunks.map((_, index) => fetched.get(chunkKey(query, index)) ?? []),
+  );
+}
+
+/**
+ * The usage a collection's chunks make: each query's chunks merged per label set, refused when
+ * over `maxSeries`, CPU and memory placed on the step's grid, OOM kills and throttling per container.
+ */
+export function assembleUsage(
+  queries: UsageQueries,
+  options: CollectOptions,
+  chunksOf: (query: CollectedQuery) => readonly (readonly PrometheusSeries[])[],
+): CollectedUsage {
+  const maxSeries = options.maxSeries ?? 200;
+  const range = (query: CollectedQuery, field: keyof UsageQueries) => {
+    const result = mergeChunks(chunksOf(query));
+    if (result.length > maxSeries) throw tooMany(queries[field] as string, result.length, maxSeries);
     return result;
   };
   const empty: string[] = [];
@@ -60,18 +131,18 @@ export async function collectUsage(
         options.stepSeconds * 1000,
       ),
     }));
-  const cpu = await range(queries.cpu);
+  const cpu = range("cpu", "cpu");
   if (cpu.length === 0) empty.push(queries.cpu);
-  const memory = await range(queries.memory);
+  const memory = range("memory", "memory");
   if (memory.length === 0) empty.push(queries.memory);
   const oomKillsAt = new Map<string, number[]>();
-  for (const s of await range(queries.oomKills))
+  for (const s of range("oom_kills", "oomKills"))
     oomKillsAt.set(
       seriesName(s.labels),
       s.times.filter((_, i) => (s.values[i] as number) > 0).map((t) => t * 1000),
     );
   const throttled = new Set<string>();
-  for (const s of await range(queries.throttling))
+  for (const s of range("throttling", "throttling"))
     if (s.values.some((v) => v > 0.25)) throttled.add(seriesName(s.labels));
   return { series: [...toSeries(cpu, "cpu"), ...toSeries(memory, "memory")], oomKillsAt, throttled, empty };
 }

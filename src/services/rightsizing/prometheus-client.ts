@@ -17,8 +17,11 @@ export class PrometheusError extends Error {
   override readonly name = "PrometheusError";
   constructor(
     message: string,
-    /** `unreachable`: no answer after the retries; `query`: Prometheus refused the query. */
-    readonly kind: "unreachable" | "query" | "response",
+    /**
+     * `unreachable`: no answer after the retries; `query`: Prometheus refused the query (or it
+     * returned too many series); `blocked`: the SSRF guard refused the address.
+     */
+    readonly kind: "unreachable" | "query" | "response" | "blocked",
   ) {
     super(message);
   }
@@ -76,39 +79,50 @@ export class PrometheusClient {
     endSeconds: number,
     stepSeconds: number,
   ): Promise<PrometheusSeries[]> {
-    const merged = new Map<string, { labels: Record<string, string>; samples: Map<number, number> }>();
-    const span = (MAX_POINTS_PER_REQUEST - 1) * stepSeconds;
-    for (let from = startSeconds; from <= endSeconds; from += span + stepSeconds) {
-      const to = Math.min(endSeconds, from + span);
-      const answer = await this.#get("/api/v1/query_range", {
-        query: expr,
-        start: String(from),
-        end: String(to),
-        step: String(stepSeconds),
-      });
-      for (const r of answer.data?.result ?? []) {
-        const key = JSON.stringify(Object.entries(r.metric).sort(([a], [b]) => a.localeCompare(b)));
-        const entry = merged.get(key) ?? { labels: r.metric, samples: new Map<number, number>() };
-        merged.set(key, entry);
-        for (const [t, v] of r.values ?? []) entry.samples.set(Number(t), sampleValue(v));
-      }
-    }
-    return [...merged.values()].map(({ labels, samples }) => {
-      const times = [...samples.keys()].sort((a, b) => a - b);
-      return { labels, times, values: times.map((t) => samples.get(t) as number) };
+    const chunks: PrometheusSeries[][] = [];
+    for (const chunk of rangeChunks(startSeconds, endSeconds, stepSeconds))
+      chunks.push(await this.queryRangeChunk(expr, chunk, stepSeconds));
+    return mergeChunks(chunks);
+  }
+
+  /** One request of a split range (`rangeChunks`): what a resumable collection stores as one row. */
+  async queryRangeChunk(
+    expr: string,
+    chunk: RangeChunk,
+    stepSeconds: number,
+    signal?: AbortSignal,
+  ): Promise<PrometheusSeries[]> {
+    const answer = await this.#get(
+      "/api/v1/query_range",
+      { query: expr, start: String(chunk.start), end: String(chunk.end), step: String(stepSeconds) },
+      signal,
+    );
+    return (answer.data?.result ?? []).map((r) => {
+      const values = r.values ?? [];
+      return {
+        labels: r.metric,
+        times: values.map(([t]) => Number(t)),
+        values: values.map(([, v]) => sampleValue(v)),
+      };
     });
   }
 
-  async #get(path: string, params: Record<string, string>): Promise<ApiAnswer> {
+  async #get(path: string, params: Record<string, string>, signal?: AbortSignal): Promise<ApiAnswer> {
     const url = `${this.#base}${path}?${new URLSearchParams(params)}`;
     let lastProblem = "";
     for (let attempt = 0; attempt <= this.#retries; attempt++) {
       if (attempt > 0) await this.#sleep(this.#backoffMs * 2 ** (attempt - 1));
+      signal?.throwIfAborted();
       let response: Response;
       try {
-        response = await this.#fetch(url, { signal: AbortSignal.timeout(this.#timeoutMs) });
+        const timeout = AbortSignal.timeout(this.#timeoutMs);
+        response = await this.#fetch(url, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
       } catch (error) {
+        signal?.throwIfAborted();
         const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+        // A connection the SSRF guard refused will be refused again: no point retrying.
+        if (cause?.code === "ssrf_blocked")
+          throw new PrometheusError(`Prometheus at ${this.#base}: ${cause.message}`, "blocked");
         lastProblem = cause?.code ?? cause?.message ?? (error as Error).message;
         continue;
       }
@@ -138,6 +152,42 @@ export class PrometheusClient {
       "unreachable",
     );
   }
+}
+
+/** One request's part of a range: `[start, end]` in Unix seconds, both ends included. */
+export interface RangeChunk {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** The requests a range is split into so that none asks for more than 11,000 points per series. */
+export function rangeChunks(startSeconds: number, endSeconds: number, stepSeconds: number): RangeChunk[] {
+  const span = (MAX_POINTS_PER_REQUEST - 1) * stepSeconds;
+  const chunks: RangeChunk[] = [];
+  for (let from = startSeconds; from <= endSeconds; from += span + stepSeconds)
+    chunks.push({ start: from, end: Math.min(endSeconds, from + span) });
+  return chunks;
+}
+
+/** The chunks' series merged per label set, samples ascending, a time present twice kept once (the later). */
+export function mergeChunks(chunks: readonly (readonly PrometheusSeries[])[]): PrometheusSeries[] {
+  const merged = new Map<
+    string,
+    { labels: Readonly<Record<string, string>>; samples: Map<number, number> }
+  >();
+  for (const chunk of chunks)
+    for (const s of chunk) {
+      const key = JSON.stringify(Object.entries(s.labels).sort(([a], [b]) => a.localeCompare(b)));
+      const entry = merged.get(key) ?? { labels: s.labels, samples: new Map<number, number>() };
+      merged.set(key, entry);
+      s.times.forEach((t, i) => {
+        entry.samples.set(t, s.values[i] as number);
+      });
+    }
+  return [...merged.values()].map(({ labels, samples }) => {
+    const times = [...samples.keys()].sort((a, b) => a - b);
+    return { labels, times, values: times.map((t) => samples.get(t) as number) };
+  });
 }
 
 function sampleValue(text: string): number {
