@@ -212,19 +212,112 @@ export async function execute(
     .option("--max-series <n>", "refuse a query returning more series (default 200)")
     .addOption(new Option("-o, --output <format>", "output format").choices(["table", "json", "csv", "yaml"]))
     .option("--json", "same as --output json")
+    .option(
+      "--capacity-per-replica <rps>",
+      "with --workload: requests/s one replica serves (e.g. from aurea experiment); replicas from the request rate",
+    )
+    .option(
+      "--request-rate-query <promql>",
+      "the workload's total request rate (default sum(rate(http_requests_total{namespace,pod=~<workload>-.*}[5m])))",
+    )
+    .option(
+      "--target-utilization <share>",
+      "share of a replica's capacity used at the forecast peak (default 0.7 with a capacity; 1 of the CPU request without)",
+    )
+    .addOption(
+      new Option("--workload-kind <kind>", "what the workloads are (default deployment)").choices([
+        "deployment",
+        "statefulset",
+      ]),
+    )
+    .option("--apply", "patch the workloads (and HPAs) in the cluster: a server-side dry run of all first")
+    .option("--kube-context <name>", "kubeconfig context (reads HPAs and replicas; writes only with --apply)")
+    .option("--kubeconfig <file>", "kubeconfig file (default KUBECONFIG, ~/.kube/config, or in-cluster)")
+    .option(
+      "--server-side",
+      "with --apply: server-side apply (field manager aurea) instead of a strategic merge",
+    )
+    .option("--force-conflicts", "with --server-side: take over fields another manager owns")
     .addHelpText(
       "after",
       `
 Examples:
   aurea recommend --csv usage.csv --json
   aurea recommend --prometheus http://127.0.0.1:9090 --namespace shop --workload cart -o yaml
+  aurea recommend --prometheus http://127.0.0.1:9090 --namespace shop --workload cart \\
+    --capacity-per-replica 120 --kube-context prod --apply
 
-Exit codes: 0 every series recommended, 1 some could not be (the rest is printed) or Prometheus failed, 2 usage.`,
+Nothing is written to a cluster without --apply.
+Exit codes: 0 every series recommended (and applied), 1 some could not be (the rest is printed),
+Prometheus failed, or a workload's dry run or patch failed (then nothing is applied), 2 usage.`,
     )
     .action(async (options: RecommendOptions) => {
       // Loaded on use: the forecasting libraries cost every other command a second of start-up.
       const { recommendCommand } = await import("./commands/recommend.js");
-      exitCode = await recommendCommand(options, io);
+      exitCode = await recommendCommand(options, io, undefined, env);
+    });
+
+  program
+    .command("experiment")
+    .description(
+      "capacity per replica at a latency SLO: stepped arrival rates (and replica counts) against an HTTP target, CPU and memory per step from Prometheus",
+    )
+    .option("--url <url>", "the HTTP target (required)")
+    .option("-X, --method <method>", "HTTP method (default GET)")
+    .option("-H, --header <header>", "'Name: value' header (repeatable)", collect)
+    .option("--body <text>", "request body")
+    .option("--timeout <time>", "per-request timeout (500ms, 5s; default 30s)")
+    .option(
+      "--expect-status <codes>",
+      "statuses that count as success, e.g. 200,204 or 200-299 (default 200-399)",
+    )
+    .option("--rates <list>", "arrival rates of the steps, per second, e.g. 10,20,40,80 (required)")
+    .option("--step <time>", "how long each step is measured, whole seconds (default 30s)")
+    .option("--warmup <time>", "load before each step's measurement starts, whole seconds (default 5s)")
+    .option("--graceful-stop <time>", "how long a step's requests may finish after its load (default 5s)")
+    .option("--max-in-flight <n>", "most requests in flight at once (default 10000)")
+    .option(
+      "--slo <expr>",
+      "latency SLO such as 'p95<300ms' (repeatable; default p95<300ms; error_rate<1% added)",
+      collect,
+    )
+    .option(
+      "--continue-after-failure",
+      "keep raising the load after the SLO failed (default: stop that replica count)",
+    )
+    .option("--prometheus <url>", "read CPU and memory per step from this Prometheus")
+    .option("--namespace <ns>", "the workload's namespace (Prometheus' default queries, scaling)")
+    .option("--workload <name>", "the Deployment or StatefulSet (its pods are <name>-…)")
+    .option(
+      "--cpu-query <promql>",
+      "CPU cores per replica ($rate_window: --rate-window); default from --namespace",
+    )
+    .option("--memory-query <promql>", "memory bytes per replica; default from --namespace")
+    .option("--resolution <time>", "Prometheus range-query resolution (default 5s)")
+    .option("--rate-window <time>", "rate() window of the CPU query; at most the warm-up (default 30s)")
+    .option("--replicas <list>", "replica counts to measure, e.g. 1,2,3 (several need --kube-context)")
+    .option("--kube-context <name>", "kubeconfig context to scale the workload through --replicas")
+    .option("--kubeconfig <file>", "kubeconfig file (default KUBECONFIG, ~/.kube/config, or in-cluster)")
+    .option("--name <name>", "what to call the experiment in the JSON and metadata")
+    .option("--json", "print the steps and the verdict as JSON")
+    .option("--csv <file>", "write the steps as CSV (one row per step)")
+    .option("--metadata <file>", "write the experiment's JSON metadata")
+    .option("-q, --quiet", "print nothing but errors")
+    .option("--no-progress", "no progress lines on stderr")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  aurea experiment --url http://127.0.0.1:8080/ --rates 10,20,40,80 --step 30s --slo 'p95<300ms'
+  aurea experiment --url http://cart.shop/ --rates 50,100,200 --prometheus http://prometheus:9090 \\
+    --namespace shop --workload cart --replicas 1,2,3 --kube-context prod --csv steps.csv
+
+Exit codes: 0 capacity found (or a lower bound), 1 the target, Prometheus or scaling failed (the steps
+measured are printed), 2 usage, 99 the SLO failed at every rate, 130 interrupted.`,
+    )
+    .action(async (options) => {
+      const { experimentCommand } = await import("./commands/experiment.js");
+      exitCode = await experimentCommand(options, io, env);
     });
 
   program

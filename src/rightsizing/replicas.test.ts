@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { seasonalNaive } from "./models/seasonal-naive.js";
-import { cpuPerUnit, forecastPeak, recommendReplicas, replicasFor } from "./replicas.js";
+import { cpuPerUnit, forecastPeak, recommendReplicas, replicasFor, sumSeries } from "./replicas.js";
 import type { UsageSeries } from "./series.js";
 
 describe("replicasFor", () => {
@@ -137,5 +137,28 @@ describe("cpuPerUnit", () => {
     demand.values[5] = Number.NaN;
     expect(cpuPerUnit(cpu, demand)).toBeCloseTo(0.005, 12);
     expect(cpuPerUnit(cpu, { ...demand, values: new Float64Array(3) })).toBeNaN();
+  });
+});
+
+describe("sumSeries", () => {
+  it("adds series point by point over the union of their spans, NaN only where none has a number", () => {
+    const a = {
+      name: "a",
+      resource: "cpu",
+      startMs: 0,
+      stepMs: 10,
+      values: Float64Array.from([1, 2, Number.NaN]),
+    } as const;
+    const b = {
+      name: "b",
+      resource: "cpu",
+      startMs: 10,
+      stepMs: 10,
+      values: Float64Array.from([10, Number.NaN, 30]),
+    } as const;
+    const sum = sumSeries("pod", [a, b]);
+    expect(sum?.startMs).toBe(0);
+    expect(Array.from(sum?.values ?? [])).toEqual([1, 12, Number.NaN, 30]);
+    expect(sumSeries("none", [])).toBeUndefined();
   });
 });

@@ -73,6 +73,27 @@ export function cpuPerUnit(cpu: UsageSeries, demand: UsageSeries): number {
   return units > 0 ? cores / units : Number.NaN;
 }
 
+/**
+ * Several series on one grid, added point by point (a workload's containers into the pod's
+ * total): the union of their time spans at the first one's step; a point is the sum of the
+ * series that have a number there, NaN where none has.
+ */
+export function sumSeries(name: string, series: readonly UsageSeries[]): UsageSeries | undefined {
+  const first = series[0];
+  if (!first) return undefined;
+  const stepMs = first.stepMs;
+  const startMs = Math.min(...series.map((s) => s.startMs));
+  const endMs = Math.max(...series.map((s) => s.startMs + (s.values.length - 1) * s.stepMs));
+  const values = new Float64Array(Math.round((endMs - startMs) / stepMs) + 1).fill(Number.NaN);
+  for (const s of series)
+    s.values.forEach((v, i) => {
+      if (!Number.isFinite(v)) return;
+      const at = Math.round((s.startMs + i * s.stepMs - startMs) / stepMs);
+      values[at] = (Number.isFinite(values[at]) ? (values[at] as number) : 0) + v;
+    });
+  return { name, resource: first.resource, startMs, stepMs, values };
+}
+
 /** A HorizontalPodAutoscaler's bounds and Resource/Utilization targets (percent of the request). */
 export interface HpaBounds {
   readonly minReplicas: number;

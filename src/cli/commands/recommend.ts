@@ -5,13 +5,26 @@ import { CsvFormatError, type CsvProblem, parseUsageCsv } from "../../rightsizin
 import { DEFAULT_MODELS, MODEL_NAMES, type ModelName, modelsByName } from "../../rightsizing/models/index.js";
 import { recommendSeries, type SeriesResult } from "../../rightsizing/recommend.js";
 import type { UsageSeries } from "../../rightsizing/series.js";
+import { toGrid } from "../../rightsizing/series.js";
 import { recommendInThreads } from "../../rightsizing/threads/recommend-in-threads.js";
-import { collectUsage } from "../../services/rightsizing/collect-usage.js";
+import { type ApplyResult, applyPlans } from "../../services/kubernetes/apply-plan.js";
+import { KubernetesError } from "../../services/kubernetes/errors.js";
+import { KubeConfigError, loadKubeConfig } from "../../services/kubernetes/kube-config.js";
+import { KubernetesWorkloads } from "../../services/kubernetes/workloads.js";
+import { collectUsage, seriesName } from "../../services/rightsizing/collect-usage.js";
 import { PrometheusClient, PrometheusError } from "../../services/rightsizing/prometheus-client.js";
+import { buildReport, type WorkloadEntry } from "../../services/rightsizing/report.js";
 import { standardQueries } from "../../services/rightsizing/usage-queries.js";
 import { EXIT, UsageError } from "../exit-codes.js";
-import { formatCsv, formatPatches, formatTable } from "../recommend/format.js";
-import { buildReport } from "../../services/rightsizing/report.js";
+import { applyJson, formatApply, formatCsv, formatPatches, formatTable } from "../recommend/format.js";
+import {
+  type ClusterView,
+  type ContainerOf,
+  groupByWorkload,
+  type ReplicaSources,
+  workloadEntry,
+  workloadPlans,
+} from "../recommend/workloads.js";
 import type { CommandIo } from "./run.js";
 
 export interface RecommendOptions {
@@ -27,6 +40,17 @@ export interface RecommendOptions {
   quantile?: string;
   threads?: string;
   maxSeries?: string;
+  /** Replicas from a request rate: request/s one replica serves, and the PromQL of the rate. */
+  capacityPerReplica?: string;
+  requestRateQuery?: string;
+  targetUtilization?: string;
+  workloadKind?: "deployment" | "statefulset";
+  /** Write to the cluster (dry run first); without it nothing is ever written. */
+  apply?: boolean;
+  kubeContext?: string;
+  kubeconfig?: string;
+  serverSide?: boolean;
+  forceConflicts?: boolean;
 }
 
 const positive = (name: string, value: string | undefined, fallback: number) => {
@@ -46,10 +70,27 @@ export async function recommendCommand(
   options: RecommendOptions,
   io: CommandIo,
   now: () => Date = () => new Date(),
+  env: Readonly<Record<string, string | undefined>> = {},
 ) {
   if (!options.csv === !options.prometheus)
     throw new UsageError("give exactly one of --csv <file> or --prometheus <url>");
   if (options.prometheus && !options.namespace) throw new UsageError("--prometheus needs --namespace");
+  checkClusterFlags(options);
+  // A cluster is read only when asked for (and written only with --apply): a bad kubeconfig
+  // stops here, before minutes of collection and forecasting.
+  let cluster: KubernetesWorkloads | null = null;
+  if (options.apply || options.kubeContext || options.kubeconfig)
+    try {
+      const { config } = loadKubeConfig({
+        kubeconfig: options.kubeconfig,
+        context: options.kubeContext,
+        env,
+      });
+      cluster = new KubernetesWorkloads(config);
+    } catch (error) {
+      if (error instanceof KubeConfigError) throw new UsageError(error.message);
+      throw error;
+    }
   const models = (options.models?.split(",") ?? DEFAULT_MODELS).map((m) => m.trim()) as ModelName[];
   for (const m of models)
     if (!MODEL_NAMES.includes(m))
@@ -62,6 +103,7 @@ export async function recommendCommand(
   let problems: CsvProblem[] = [];
   let source: string;
   const extra: { oomKillsAt?: ReadonlyMap<string, number[]>; throttled?: ReadonlySet<string> } = {};
+  let replicaInputs: Omit<ReplicaSources, "models" | "quantile"> | undefined;
   const notes: string[] = [];
   if (options.csv) {
     source = `csv:${options.csv}`;
@@ -92,21 +134,22 @@ export async function recommendCommand(
     const step = positive("--step", options.step, 300);
     const end = Math.floor(now().getTime() / 1000 / step) * step;
     const client = new PrometheusClient(prometheus);
+    const queries = standardQueries(options.namespace as string, options.workload, {
+      requestRate: options.requestRateQuery,
+    });
+    const window = {
+      startSeconds: end - days * 86_400,
+      endSeconds: end,
+      stepSeconds: step,
+      maxSeries: positive("--max-series", options.maxSeries, 200),
+    };
     try {
-      const collected = await collectUsage(
-        client,
-        standardQueries(options.namespace as string, options.workload),
-        {
-          startSeconds: end - days * 86_400,
-          endSeconds: end,
-          stepSeconds: step,
-          maxSeries: positive("--max-series", options.maxSeries, 200),
-        },
-      );
+      const collected = await collectUsage(client, queries, window);
       series = collected.series;
       extra.oomKillsAt = collected.oomKillsAt;
       extra.throttled = collected.throttled;
       for (const q of collected.empty) notes.push(`no series for ${q}`);
+      if (collected.series.length > 0) replicaInputs = await replicaSeries(client, queries, window, options);
     } catch (error) {
       if (error instanceof PrometheusError) {
         io.stderr.write(`aurea recommend: ${error.message}\n`);
@@ -141,33 +184,182 @@ export async function recommendCommand(
       );
   }
 
-  const report = buildReport(source, now(), results, problems);
-  if (output === "json") io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else if (output === "csv") io.stdout.write(formatCsv(report));
-  else if (output === "yaml")
+  let report = buildReport(source, now(), results, problems);
+  const containerOf: ContainerOf = (name) => {
+    const [namespace, container] = name.includes("/")
+      ? name.split("/", 2)
+      : [options.namespace ?? "default", name];
+    return {
+      workload: {
+        kind: options.workloadKind === "statefulset" ? "StatefulSet" : "Deployment",
+        name: options.workload ?? (container as string),
+        namespace: namespace as string,
+      },
+      container: container as string,
+    };
+  };
+
+  // Replicas (Prometheus only) and, with a cluster, HPAs and --apply.
+  const clusterErrors: string[] = [];
+  let applied: ApplyResult | undefined;
+  if (replicaInputs) {
+    const sources: ReplicaSources = { ...replicaInputs, models: modelsByName(models), quantile };
+    const workloads: WorkloadEntry[] = [];
+    const unreadable = new Set<string>();
+    for (const group of groupByWorkload(report, containerOf)) {
+      let view: ClusterView | null = null;
+      if (cluster)
+        try {
+          view = {
+            state: await cluster.get(group.ref),
+            hpa: await cluster.findHpa(group.ref.namespace, group.ref),
+          };
+        } catch (error) {
+          if (!(error instanceof KubernetesError)) throw error;
+          clusterErrors.push(error.message);
+          unreadable.add(`${group.ref.kind}/${group.ref.namespace}/${group.ref.name}`);
+        }
+      workloads.push(await workloadEntry(group, sources, view));
+    }
+    report = { ...report, workloads };
+    if (options.apply) {
+      // A workload whose HPA could not be looked up must not get a replica count: when any
+      // could not be read, the others are dry-run (and reported) but nothing is applied.
+      const plans = workloadPlans(report, containerOf).filter(
+        (p) => !unreadable.has(`${p.workload.kind}/${p.workload.namespace}/${p.workload.name}`),
+      );
+      applied = await applyPlans(cluster as KubernetesWorkloads, plans, {
+        serverSide: options.serverSide === true,
+        force: options.forceConflicts === true,
+        dryRunOnly: clusterErrors.length > 0,
+      });
+    }
+  }
+
+  if (output === "json")
     io.stdout.write(
-      formatPatches(report, (name) => {
-        const [namespace, container] = name.includes("/")
-          ? name.split("/", 2)
-          : [options.namespace ?? "default", name];
-        return {
-          workload: {
-            kind: "Deployment",
-            name: options.workload ?? (container as string),
-            namespace: namespace as string,
-          },
-          container: container as string,
-        };
-      }),
+      `${JSON.stringify(applied ? { ...report, apply: applyJson(applied) } : report, null, 2)}\n`,
     );
+  else if (output === "csv") io.stdout.write(formatCsv(report));
+  else if (output === "yaml") io.stdout.write(formatPatches(report, containerOf));
   else io.stdout.write(formatTable(report));
+  if (applied && output !== "json") {
+    const text = formatApply(applied, (cluster as KubernetesWorkloads).server);
+    if (output === "table") io.stdout.write(`\n${text}`);
+    else io.stderr.write(text);
+  }
 
   for (const p of problems.slice(0, 20)) io.stderr.write(`${options.csv}:${p.line}: skipped: ${p.reason}\n`);
   if (problems.length > 20) io.stderr.write(`… and ${problems.length - 20} more skipped rows\n`);
   for (const e of report.errors)
     io.stderr.write(`aurea recommend: ${e.name} (${e.resource}): no recommendation: ${e.message}\n`);
   for (const n of notes) io.stderr.write(`aurea recommend: note: ${n}\n`);
+  for (const w of report.workloads)
+    if (w.replicas_error)
+      io.stderr.write(
+        `aurea recommend: ${w.kind} ${w.namespace}/${w.name}: no replica recommendation: ${w.replicas_error}\n`,
+      );
+  for (const e of clusterErrors) io.stderr.write(`aurea recommend: ${e}\n`);
+  if (options.apply && clusterErrors.length > 0)
+    io.stderr.write("aurea recommend: nothing applied: the cluster could not be read for every workload\n");
+  for (const o of [...(applied?.dryRun ?? []), ...(applied?.applied ?? [])])
+    if (o.error) io.stderr.write(`aurea recommend: ${o.error.message}\n`);
   if (report.recommendations.length === 0)
     io.stderr.write("aurea recommend: no series could be recommended\n");
-  return report.errors.length > 0 || problems.length > 0 ? EXIT.ERROR : EXIT.OK;
+  const replicaFailed =
+    options.capacityPerReplica !== undefined && report.workloads.some((w) => w.replicas_error !== null);
+  const applyFailed =
+    applied !== undefined && (applied.applied === null || applied.applied.some((o) => !o.ok));
+  return report.errors.length > 0 ||
+    problems.length > 0 ||
+    replicaFailed ||
+    clusterErrors.length > 0 ||
+    applyFailed
+    ? EXIT.ERROR
+    : EXIT.OK;
+}
+
+/** Flags that need a Prometheus workload or a cluster, refused where they cannot mean anything. */
+function checkClusterFlags(options: RecommendOptions) {
+  const cluster = options.apply || options.kubeContext || options.kubeconfig;
+  if (cluster && !options.prometheus)
+    throw new UsageError(
+      `${options.apply ? "--apply" : options.kubeContext ? "--kube-context" : "--kubeconfig"} needs --prometheus and --namespace: a CSV names no workloads to patch`,
+    );
+  if ((options.serverSide || options.forceConflicts) && !options.apply)
+    throw new UsageError("--server-side and --force-conflicts only go with --apply");
+  if (options.forceConflicts && !options.serverSide)
+    throw new UsageError("--force-conflicts takes over fields in server-side apply: give --server-side too");
+  for (const [flag, value] of [
+    ["--capacity-per-replica", options.capacityPerReplica],
+    ["--request-rate-query", options.requestRateQuery],
+    ["--target-utilization", options.targetUtilization],
+  ] as const) {
+    if (value === undefined) continue;
+    if (!options.prometheus)
+      throw new UsageError(`${flag} needs --prometheus: replicas come from Prometheus usage`);
+    if (flag !== "--target-utilization" && !options.workload)
+      throw new UsageError(`${flag} is one workload's: give --workload`);
+  }
+  if (options.requestRateQuery !== undefined && options.capacityPerReplica === undefined)
+    throw new UsageError(
+      "--request-rate-query needs --capacity-per-replica <req/s>: a rate alone gives no replica count",
+    );
+  if (options.capacityPerReplica !== undefined)
+    positive("--capacity-per-replica", options.capacityPerReplica, 1);
+  if (options.targetUtilization !== undefined) {
+    const t = positive("--target-utilization", options.targetUtilization, 0.7);
+    if (t > 1)
+      throw new UsageError(
+        `--target-utilization is a share of capacity, at most 1 (e.g. 0.7), got "${options.targetUtilization}"`,
+      );
+  }
+}
+
+/**
+ * The series replicas are recommended from: all replicas' CPU per container and, with a
+ * capacity, the request rate (which must be one series: the workload's total).
+ */
+async function replicaSeries(
+  client: PrometheusClient,
+  queries: ReturnType<typeof standardQueries>,
+  window: { startSeconds: number; endSeconds: number; stepSeconds: number },
+  options: RecommendOptions,
+): Promise<Omit<ReplicaSources, "models" | "quantile">> {
+  const grid = (s: { labels: Readonly<Record<string, string>>; times: number[]; values: number[] }) => ({
+    name: seriesName(s.labels),
+    resource: "cpu" as const,
+    ...toGrid(
+      s.times.map((t) => t * 1000),
+      s.values,
+      window.stepSeconds * 1000,
+    ),
+  });
+  const range = (expr: string) =>
+    client.queryRange(expr, window.startSeconds, window.endSeconds, window.stepSeconds);
+  const workloadCpu = new Map(
+    (await range(queries.workloadCpu as string)).map((s) => {
+      const g = grid(s);
+      return [g.name, g] as const;
+    }),
+  );
+  if (options.capacityPerReplica === undefined) return { workloadCpu };
+  const expr = queries.requestRate as string;
+  const rate = await range(expr);
+  const targetUtilisation =
+    options.targetUtilization === undefined ? {} : { targetUtilisation: Number(options.targetUtilization) };
+  return {
+    workloadCpu,
+    capacityPerReplica: Number(options.capacityPerReplica),
+    ...targetUtilisation,
+    requestRate:
+      rate.length === 1
+        ? { ...grid(rate[0] as (typeof rate)[number]), name: "request rate" }
+        : {
+            error:
+              rate.length === 0
+                ? `the request-rate query returned nothing (${expr}): give --request-rate-query`
+                : `the request-rate query returned ${rate.length} series; it must return one, the workload's total (sum(...)): ${expr}`,
+          },
+  };
 }

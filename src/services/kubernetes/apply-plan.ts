@@ -42,7 +42,10 @@ type Api = Pick<KubernetesWorkloads, "get" | "applyResources" | "patchHpa">;
 export async function applyPlans(
   api: Api,
   plans: readonly WorkloadPlan[],
-  options: Omit<PatchOptions, "dryRun">,
+  options: Omit<PatchOptions, "dryRun"> & {
+    /** Only the dry runs, whatever their outcome (something else already failed). */
+    readonly dryRunOnly?: boolean;
+  },
 ): Promise<ApplyResult> {
   const before = new Map<WorkloadPlan, WorkloadState>();
   const dryRun: PlanOutcome[] = [];
@@ -59,7 +62,7 @@ export async function applyPlans(
       dryRun.push(failed(plan, error));
     }
   }
-  if (dryRun.some((o) => !o.ok)) return { dryRun, applied: null };
+  if (options.dryRunOnly || dryRun.some((o) => !o.ok)) return { dryRun, applied: null };
   const applied: PlanOutcome[] = [];
   for (const plan of plans) {
     try {
@@ -83,11 +86,16 @@ async function patchAll(
   dryRun: boolean,
   options: Omit<PatchOptions, "dryRun">,
 ): Promise<FieldChange[]> {
-  const after = await api.applyResources(plan.workload, plan.patch, { ...options, dryRun });
+  const patchOptions = {
+    dryRun,
+    ...(options.serverSide !== undefined ? { serverSide: options.serverSide } : {}),
+    ...(options.force !== undefined ? { force: options.force } : {}),
+  };
+  const after = await api.applyResources(plan.workload, plan.patch, patchOptions);
   const changes = workloadChanges(state, after);
   if (plan.hpa) {
     const { before: hpa, patch } = plan.hpa;
-    const hpaAfter = await api.patchHpa(hpa.namespace, hpa.name, patch, { ...options, dryRun });
+    const hpaAfter = await api.patchHpa(hpa.namespace, hpa.name, patch, patchOptions);
     changes.push(...hpaChanges(hpa, hpaAfter));
   }
   return changes;

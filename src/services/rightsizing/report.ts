@@ -40,10 +40,57 @@ interface ResourceEntry {
   };
 }
 
+/**
+ * Replicas or HPA bounds for one workload (Prometheus sources only): demand is request/s when a
+ * request rate and a per-replica capacity were given, else cores (a replica's capacity then is
+ * its recommended CPU request).
+ */
+export interface WorkloadEntry {
+  kind: "Deployment" | "StatefulSet" | "DaemonSet";
+  namespace: string;
+  name: string;
+  /** The entries of `recommendations` (by `name`) that are this workload's containers. */
+  containers: string[];
+  replicas: {
+    basis: "request_rate" | "cpu";
+    unit: "requests_per_second" | "cores";
+    /** null when an HPA targets the workload: it owns the count (see `hpa`). */
+    recommended: number | null;
+    /** spec.replicas as the cluster has it; null when no cluster was read. */
+    current: number | null;
+    /** Forecast peak of the demand over the horizon (the per-hour upper quantile's highest). */
+    peak_demand: number;
+    capacity_per_replica: number;
+    target_utilization: number;
+    /** CPU basis: the container whose demand needs the most replicas. */
+    binding_container: string | null;
+  } | null;
+  hpa: {
+    name: string;
+    current: {
+      min_replicas: number;
+      max_replicas: number;
+      cpu_utilization: number | null;
+      memory_utilization: number | null;
+      /** spec.metrics as the API has it (a patch must carry them over: the list is atomic). */
+      metrics: unknown[];
+    };
+    recommended: { min_replicas: number; max_replicas: number; cpu_utilization: number | null };
+    replicas_at_peak: number;
+    reason: string;
+  } | null;
+  /** Whether a cluster was asked for the workload's HPA; without one an HPA is not known of. */
+  hpa_checked: boolean;
+  /** Why there is no replica recommendation, when there is none. */
+  replicas_error: string | null;
+}
+
 export interface RecommendReport {
   source: string;
   generated_at: string;
   recommendations: RecommendationEntry[];
+  /** Per workload: replicas or HPA bounds (empty for CSV sources). */
+  workloads: WorkloadEntry[];
   /** Series that got no recommendation, and why. */
   errors: { name: string; resource: string; message: string }[];
   /** CSV rows skipped, by line. */
@@ -58,6 +105,7 @@ export function buildReport(
   generatedAt: Date,
   results: readonly SeriesResult[],
   problems: readonly CsvProblem[] = [],
+  workloads: readonly WorkloadEntry[] = [],
 ): RecommendReport {
   const byName = new Map<string, RecommendationEntry>();
   const errors: RecommendReport["errors"] = [];
@@ -125,6 +173,7 @@ export function buildReport(
     source,
     generated_at: generatedAt.toISOString(),
     recommendations: [...byName.values()],
+    workloads: [...workloads],
     errors,
     problems: [...problems],
   };
