@@ -1,17 +1,19 @@
 /**
- * `npm run bench:rightsizing [accuracy] [models] [lstm] [timing]` (default: accuracy models timing):
- * rolling-origin evaluation of Aurea's recommendations against the VPA recommender and KRR
- * simple on the NAB development set and a seeded synthetic set of the same form, the models'
+ * `npm run bench:rightsizing [accuracy] [oracle] [frontier] [models] [lstm] [timing]` (default:
+ * all but lstm): rolling-origin evaluation of Aurea's recommendations against the VPA
+ * recommender and KRR simple on the NAB development set and a seeded synthetic set of the same
+ * form, what a clairvoyant constant request could reach on the same windows, the models'
  * forecast skill, and the time to recommend 500 series of 14 days.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { parseUsageCsv } from "../src/rightsizing/csv.js";
-import { evaluateSeries, type SeriesEvaluation } from "../src/rightsizing/evaluate.js";
+import { evaluateSeries, type SeriesEvaluation, scoreRequest } from "../src/rightsizing/evaluate.js";
 import { DEFAULT_MODELS, type ModelName, modelsByName } from "../src/rightsizing/models/index.js";
 import type { UsageSeries } from "../src/rightsizing/series.js";
 import { recommendInThreads } from "../src/rightsizing/threads/recommend-in-threads.js";
+import { frontier } from "./rightsizing-frontier.js";
 import { syntheticSeries } from "./rightsizing-synthetic.js";
 
 const NAB_DIR = join(import.meta.dirname, "../tests/fixtures/nab");
@@ -100,6 +102,52 @@ async function modelStudy(withLstm: boolean) {
   }
 }
 
+/**
+ * The clairvoyant bound: on each window the bench scores (origins days 7…13, the next 24 h), the
+ * constant request that sees the window's own usage. Averages weigh each series equally, as the
+ * accuracy tables do. With a Lagrange multiplier λ each window takes the request minimising
+ * slack + λ · shortfall among its own usage values; sweeping λ traces the lowest average slack
+ * reachable at each average shortfall — no recommender, however it forecasts, can be below it.
+ */
+function oracle() {
+  const windows: { weight: number; curve: { shortfall: number; slack: number }[] }[] = [];
+  const all = [...nabSeries(), ...Array.from({ length: SYNTHETIC }, (_, i) => syntheticSeries(i + 1))];
+  for (const series of all) {
+    const horizon = Math.round(DAY_MS / series.stepMs);
+    const origins: number[] = [];
+    for (let o = Math.round((7 * DAY_MS) / series.stepMs); o + horizon <= series.values.length; o += horizon)
+      origins.push(o);
+    for (const o of origins) {
+      const future = series.values.subarray(o, o + horizon);
+      const candidates = [...new Set(Array.from(future).filter((v) => Number.isFinite(v) && v > 0))];
+      windows.push({
+        weight: 1 / (origins.length * all.length),
+        curve: candidates.map((request) => scoreRequest(future, request)),
+      });
+    }
+  }
+  const at = (lambda: number) => {
+    let shortfall = 0;
+    let slack = 0;
+    for (const w of windows) {
+      let best = w.curve[0] as { shortfall: number; slack: number };
+      for (const p of w.curve)
+        if (p.slack + lambda * p.shortfall < best.slack + lambda * best.shortfall) best = p;
+      shortfall += w.weight * best.shortfall;
+      slack += w.weight * best.slack;
+    }
+    return { shortfall, slack };
+  };
+  console.log(
+    `\nClairvoyant constant request, all ${all.length} series (the lowest average slack at each average shortfall)`,
+  );
+  console.log(`${"shortfall".padStart(10)} ${"slack".padStart(7)}`);
+  for (const lambda of [0.5, 1, 1.5, 2, 2.25, 2.5, 2.75, 3, 4, 5, 8, 12, 20, 40]) {
+    const p = at(lambda);
+    console.log(`${pct(p.shortfall).padStart(10)} ${pct(p.slack)}`);
+  }
+}
+
 async function timing() {
   const series = Array.from({ length: 500 }, (_, i) => syntheticSeries(10_000 + i));
   const threads = availableParallelism();
@@ -113,7 +161,10 @@ async function timing() {
 }
 
 const wanted = process.argv.slice(2);
-const sections = wanted.length ? wanted : ["accuracy", "models", "timing"];
+const sections = wanted.length ? wanted : ["accuracy", "oracle", "frontier", "models", "timing"];
 if (sections.includes("accuracy")) await accuracy();
+if (sections.includes("oracle")) oracle();
+if (sections.includes("frontier"))
+  await frontier([...nabSeries(), ...Array.from({ length: SYNTHETIC }, (_, i) => syntheticSeries(i + 1))]);
 if (sections.includes("models") || sections.includes("lstm")) await modelStudy(sections.includes("lstm"));
 if (sections.includes("timing")) await timing();
