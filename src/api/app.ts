@@ -17,6 +17,7 @@ import { healthRoutes, type ReadinessCheck } from "./routes/health-routes.js";
 import { metricsRoutes } from "./routes/metrics-routes.js";
 import { automationsRoutes } from "./routes/v1/automations-routes.js";
 import { collectionsRoutes } from "./routes/v1/collections-routes.js";
+import { experimentsRoutes } from "./routes/v1/experiments-routes.js";
 import { keysRoutes, sessionRoutes } from "./routes/v1/keys-routes.js";
 import { recommendationsRoutes } from "./routes/v1/recommendations-routes.js";
 import { runsRoutes } from "./routes/v1/runs-routes.js";
@@ -125,6 +126,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(collectionsRoutes, {
       prefix: "/api/v1/collections",
       collections: rightsizing.collections,
+    });
+    await app.register(experimentsRoutes, {
+      prefix: "/api/v1/experiments",
+      experiments: platform.experiments,
+      limits: platform.limits,
+      maxJobsPerRun: deps.config.security.maxJobsPerRunPerKey,
     });
   }
   if (deps.web) await app.register(webRoutes, { build: deps.web });

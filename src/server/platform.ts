@@ -7,6 +7,7 @@ import { checkUrl, createAddressPolicy, guardedLookup, resolveGuarded } from "..
 import { BullMqQueue } from "../queue/bullmq-queue.js";
 import { InProcessQueue, type JobQueue } from "../queue/index.js";
 import { KeyService } from "../services/keys/key-service.js";
+import { ExperimentService } from "../services/rightsizing/experiment-service.js";
 import { openRightsizing, type Rightsizing } from "../services/rightsizing/rightsizing-services.js";
 import { AutomationJobs } from "../services/runs/automation-job.js";
 import { runEnvironment } from "../services/runs/environment.js";
@@ -27,12 +28,14 @@ import { SecretService } from "../services/secrets/secret-service.js";
 import { ApiKeysRepo } from "../store/api-keys-repo.js";
 import { AutomationsRepo } from "../store/automations-repo.js";
 import { openStore, type Store } from "../store/database.js";
+import { ExperimentsRepo } from "../store/experiments-repo.js";
 import { KpiSeriesQuery } from "../store/kpi-series-query.js";
 import { KpisQuery } from "../store/kpis-query.js";
 import { RunsRepo } from "../store/runs-repo.js";
 import { ScenariosRepo } from "../store/scenarios-repo.js";
 import { SchedulesRepo } from "../store/schedules-repo.js";
 import { ShardsRepo } from "../store/shards-repo.js";
+import { ExperimentMetrics } from "../telemetry/experiment-metrics.js";
 import type { Logger } from "../telemetry/logger.js";
 import type { Telemetry } from "../telemetry/registry.js";
 import { VERSION } from "./version.js";
@@ -55,6 +58,8 @@ export interface Platform {
   limits: SpecLimits;
   /** Usage collections and recommendations (`/api/v1/collections`, `/api/v1/recommendations`). */
   rightsizing: Rightsizing;
+  /** Load experiments (`/api/v1/experiments`), run one at a time in this process. */
+  experiments: ExperimentService;
   /** Records a seed `POST /benchmark/run` as a completed run. */
   recordBenchmark(spec: WorkloadSpec, result: RunResult): Promise<void>;
   /** Stops the queue (running runs get `graceMs`, then are recorded as interrupted) and closes the store. */
@@ -233,6 +238,20 @@ export async function openPlatform({
       exclusive,
     });
     opened.push(() => rightsizing.close());
+    const experiments = new ExperimentService({
+      repo: new ExperimentsRepo(store.db),
+      runs,
+      scenarios,
+      jobs,
+      policy,
+      limits,
+      environment,
+      logger,
+      metrics: new ExperimentMetrics(telemetry.registry),
+      version: VERSION,
+    });
+    opened.push(() => experiments.close());
+    await experiments.resume({ exclusive });
     const keys = new KeyService({ repo: new ApiKeysRepo(store.db) });
     // When keys were last used, written every 10 s rather than per request.
     const keyUsage = setInterval(() => void keys.flushUsage().catch(() => {}), 10_000);
@@ -252,6 +271,7 @@ export async function openPlatform({
       schedules,
       limits,
       rightsizing,
+      experiments,
       recordBenchmark: async (spec, result) => {
         await runs.createFinished(
           { source: "benchmark_api", spec: spec as unknown as Record<string, unknown>, environment },
@@ -268,6 +288,7 @@ export async function openPlatform({
         eventBus?.close();
         await rollups?.stop();
         await rightsizing.close();
+        await experiments.close();
         clearInterval(keyUsage);
         await keys.flushUsage().catch(() => {});
         if (!given) await store.close();
