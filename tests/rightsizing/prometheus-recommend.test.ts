@@ -1,7 +1,3 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execute } from "../../src/cli/program.js";
 import { collectUsage, seriesName } from "../../src/services/rightsizing/collect-usage.js";
@@ -11,11 +7,10 @@ import {
 } from "../../src/services/rightsizing/prometheus-client.js";
 import { standardQueries } from "../../src/services/rightsizing/usage-queries.js";
 import { captureStream } from "../support/capture.js";
+import { type BackfilledPrometheus, hasPrometheus, startNabPrometheus } from "../support/prometheus.js";
 import { freePort } from "../support/redis.js";
-import { hasCommand, requireTools } from "../support/tools.js";
+import { requireTools } from "../support/tools.js";
 
-const NAB = join(import.meta.dirname, "../fixtures/nab/ec2_cpu_utilization_53ea38.csv");
-const hasPrometheus = hasCommand("prometheus") && hasCommand("promtool");
 const DAY = 86_400;
 
 async function aurea(...argv: string[]) {
@@ -25,90 +20,21 @@ async function aurea(...argv: string[]) {
   return { code, stdout: stdout.text(), stderr: stderr.text() };
 }
 
-/**
- * A real Prometheus on a TSDB backfilled with promtool: NAB's CPU percent as the counter
- * container_cpu_usage_seconds_total of container "cart" (percent / 100 cores, one sample a
- * minute, ending now) and a memory gauge; a second container "web" at a constant half core.
- */
+/** A real Prometheus backfilled by promtool with a NAB series as container "cart" (tests/support/prometheus.ts). */
 describe.skipIf(!hasPrometheus)(
   "aurea recommend --prometheus against a real Prometheus (prometheus/promtool missing: skipped)",
   () => {
-    let dir: string;
-    let prometheus: ChildProcess;
+    let prometheus: BackfilledPrometheus;
     let url: string;
     let end: number;
 
     beforeAll(async () => {
-      dir = await mkdtemp(join(tmpdir(), "aurea-rightsizing-prom-"));
-      const rows = (await readFile(NAB, "utf8")).trim().split("\n").slice(1);
-      const percent = rows.map((r) => Number(r.split(",")[1]));
-      end = Math.floor(Date.now() / 1000 / 60) * 60 - 120;
-      const minutes = percent.length * 5;
-      const start = end - (minutes - 1) * 60;
-      const lines = [
-        "# TYPE container_cpu_usage_seconds_total counter",
-        "# TYPE container_memory_working_set_bytes gauge",
-      ];
-      const cpu: string[] = [];
-      const web: string[] = [];
-      const memory: string[] = [];
-      let counter = 0;
-      let webCounter = 0;
-      for (let m = 0; m < minutes; m++) {
-        const t = start + m * 60;
-        counter += ((percent[Math.floor(m / 5)] as number) / 100) * 60;
-        webCounter += 0.5 * 60;
-        cpu.push(
-          `container_cpu_usage_seconds_total{namespace="shop",pod="cart-1",container="cart"} ${counter.toFixed(3)} ${t}`,
-        );
-        web.push(
-          `container_cpu_usage_seconds_total{namespace="shop",pod="web-1",container="web"} ${webCounter} ${t}`,
-        );
-        memory.push(
-          `container_memory_working_set_bytes{namespace="shop",pod="cart-1",container="cart"} ${Math.round(2e8 + 1e6 * (percent[Math.floor(m / 5)] as number))} ${t}`,
-        );
-      }
-      await writeFile(
-        join(dir, "data.om"),
-        `${[lines[0], ...cpu, ...web, lines[1], ...memory].join("\n")}\n# EOF\n`,
-      );
-      const created = spawnSync(
-        "promtool",
-        ["tsdb", "create-blocks-from", "openmetrics", join(dir, "data.om"), join(dir, "tsdb")],
-        {
-          encoding: "utf8",
-        },
-      );
-      if (created.status !== 0) throw new Error(`promtool failed: ${created.stderr}`);
-      await writeFile(join(dir, "prometheus.yml"), "global:\n  scrape_interval: 1m\n");
-      const port = await freePort();
-      url = `http://127.0.0.1:${port}`;
-      prometheus = spawn(
-        "prometheus",
-        [
-          `--config.file=${join(dir, "prometheus.yml")}`,
-          `--storage.tsdb.path=${join(dir, "tsdb")}`,
-          "--storage.tsdb.retention.time=60d",
-          `--web.listen-address=127.0.0.1:${port}`,
-        ],
-        { stdio: "ignore" },
-      );
-      for (let i = 0; i < 100; i++) {
-        const ready = await fetch(`${url}/-/ready`).then(
-          (r) => r.ok,
-          () => false,
-        );
-        if (ready) return;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-      throw new Error("prometheus did not become ready");
+      prometheus = await startNabPrometheus();
+      url = prometheus.url;
+      end = prometheus.end;
     }, 60_000);
 
-    afterAll(async () => {
-      prometheus?.kill("SIGTERM");
-      await new Promise((r) => setTimeout(r, 300));
-      await rm(dir, { recursive: true, force: true });
-    });
+    afterAll(() => prometheus?.stop());
 
     it("splits a range longer than 11,000 points into requests and merges them without duplicates", async () => {
       const client = new PrometheusClient(url);

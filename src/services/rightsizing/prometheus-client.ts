@@ -169,7 +169,11 @@ export function rangeChunks(startSeconds: number, endSeconds: number, stepSecond
   return chunks;
 }
 
-/** The chunks' series merged per label set, samples ascending, a time present twice kept once (the later). */
+/**
+ * The chunks' series merged per label set, samples ascending, a time present twice kept once
+ * (the later). Labels come out sorted by name, whatever order they came in (a JSON store may
+ * reorder them): names built from them are the same for fetched and stored chunks.
+ */
 export function mergeChunks(chunks: readonly (readonly PrometheusSeries[])[]): PrometheusSeries[] {
   const merged = new Map<
     string,
@@ -177,8 +181,12 @@ export function mergeChunks(chunks: readonly (readonly PrometheusSeries[])[]): P
   >();
   for (const chunk of chunks)
     for (const s of chunk) {
-      const key = JSON.stringify(Object.entries(s.labels).sort(([a], [b]) => a.localeCompare(b)));
-      const entry = merged.get(key) ?? { labels: s.labels, samples: new Map<number, number>() };
+      const sorted = Object.entries(s.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      const key = JSON.stringify(sorted);
+      const entry = merged.get(key) ?? {
+        labels: Object.fromEntries(sorted),
+        samples: new Map<number, number>(),
+      };
       merged.set(key, entry);
       s.times.forEach((t, i) => {
         entry.samples.set(t, s.values[i] as number);
