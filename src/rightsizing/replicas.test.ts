@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { seasonalNaive } from "./models/seasonal-naive.js";
-import { cpuPerUnit, forecastPeak, recommendReplicas, replicasFor, sumSeries } from "./replicas.js";
+import { cpuPerUnit, forecastDemand, recommendReplicas, replicasFor, sumSeries } from "./replicas.js";
 import type { UsageSeries } from "./series.js";
 
 describe("replicasFor", () => {
@@ -110,21 +110,27 @@ function daily(days: number, level: (hour: number) => number, stepMs = 300_000):
   return { name: "rate", resource: "cpu", startMs: Date.UTC(2026, 0, 1), stepMs, values };
 }
 
-describe("forecastPeak", () => {
+describe("forecastDemand", () => {
   it("is the busiest hour of a repeating daily cycle", async () => {
     const series = daily(5, (h) => (h === 14 ? 300 : 100));
-    const f = await forecastPeak(series, { models: [seasonalNaive], quantile: 0.97 });
+    const f = await forecastDemand(series, { models: [seasonalNaive], quantile: 0.97 });
     expect(f.peak).toBeCloseTo(300, 9);
+    // One hour in 24 (4.2 % of the day) at 300: the day's 0.97 quantile is in it too …
+    expect(f.covered).toBeCloseTo(300, 9);
     expect(f.point.length).toBe(24);
     expect(f.upper.indexOf(f.peak)).toBe(14);
     expect(f.startMs).toBe(series.startMs + 5 * 24 * HOUR);
+    // … the 0.95 quantile is not: the busiest hour is the peak, not what 95 % of the day needs.
+    const at95 = await forecastDemand(series, { models: [seasonalNaive], quantile: 0.95 });
+    expect(at95.peak).toBeCloseTo(300, 9);
+    expect(at95.covered).toBeCloseTo(100, 9);
   });
 
   it("covers the spread inside the hour, not only the hourly mean", async () => {
     // Every other 5-minute point is 50 above the hour's mean, every other 50 below.
     const series = daily(5, () => 100);
     for (let i = 0; i < series.values.length; i++) series.values[i] = 100 + (i % 2 ? 50 : -50);
-    const f = await forecastPeak(series, { models: [seasonalNaive], quantile: 0.97 });
+    const f = await forecastDemand(series, { models: [seasonalNaive], quantile: 0.97 });
     expect(f.point[0]).toBeCloseTo(100, 9);
     expect(f.peak).toBeCloseTo(150, 9);
   });

@@ -20,9 +20,15 @@ export function replicasFor(
   return Math.max(1, Math.ceil(peakDemand / (capacityPerReplica * targetUtilisation) - 1e-9));
 }
 
-export interface ForecastPeak {
-  /** The highest per-block upper quantile over the horizon. */
+export interface ForecastDemand {
+  /** The highest per-block upper quantile over the horizon: the busiest hour. */
   readonly peak: number;
+  /**
+   * The quantile of demand over the whole horizon (every block's forecast + residuals pooled),
+   * the statistic a request is sized by: replicas sized on it are within their requests as
+   * often as a request is.
+   */
+  readonly covered: number;
   /** Per-block fused forecast and its upper band (the quantile of forecast + backtest residuals). */
   readonly point: number[];
   readonly upper: number[];
@@ -33,13 +39,13 @@ export interface ForecastPeak {
 /**
  * The demand replicas must cover: the series forecast by the ensemble (the same models, backtests
  * and residuals as the requests), each future block's `quantile` of forecast + residual, and the
- * highest of those over the horizon — a replica count has to hold through the busiest hour, not
- * on average.
+ * highest of those over the horizon (a capacity must hold through the busiest hour, not on
+ * average), along with the pooled quantile over the horizon.
  */
-export async function forecastPeak(
+export async function forecastDemand(
   series: UsageSeries,
   options: EnsembleOptions & { readonly quantile: number },
-): Promise<ForecastPeak> {
+): Promise<ForecastDemand> {
   const ensemble = await ensembleForecast(series, options);
   const residuals: number[] = [];
   for (const f of ensemble.folds) for (const r of f.residuals) if (Number.isFinite(r)) residuals.push(r);
@@ -47,6 +53,7 @@ export async function forecastPeak(
   const upper = point.map((p) => mixtureQuantile([p], residuals, options.quantile));
   return {
     peak: Math.max(...upper),
+    covered: mixtureQuantile(point, residuals, options.quantile),
     point,
     upper,
     blockMs: ensemble.blockMs,

@@ -29,7 +29,7 @@ export function formatTable(report: RecommendReport): string {
   const containers = columns(header, rows);
   if (report.workloads.length === 0) return containers;
   return `${containers}\n${columns(
-    ["workload", "replicas", "current", "basis", "peak", "per replica", "target", "hpa"],
+    ["workload", "replicas", "current", "basis", "demand", "per replica", "target", "hpa"],
     report.workloads.map((w) => {
       const r = w.replicas;
       return [
@@ -37,7 +37,7 @@ export function formatTable(report: RecommendReport): string {
         r ? (r.recommended === null ? "(hpa)" : String(r.recommended)) : "-",
         r?.current === null || r?.current === undefined ? "-" : String(r.current),
         r ? `${r.basis}${r.binding_container ? ` (${r.binding_container})` : ""}` : "-",
-        r ? `${num(r.peak_demand)} ${r.unit === "cores" ? "cores" : "req/s"}` : "-",
+        r ? `${num(r.demand)} ${r.unit === "cores" ? "cores" : "req/s"} (${r.demand_statistic})` : "-",
         r ? num(r.capacity_per_replica) : "-",
         r ? `${num(r.target_utilization * 100)} %` : "-",
         hpaCell(w),

@@ -8,7 +8,7 @@ import {
 import type { ForecastModel } from "../../rightsizing/models/index.js";
 import {
   cpuPerUnit,
-  forecastPeak,
+  forecastDemand,
   type HpaBounds,
   recommendReplicas,
   sumSeries,
@@ -64,11 +64,12 @@ export interface ClusterView {
 }
 
 /**
- * One workload's replica recommendation. With a request rate and a capacity: forecast peak
- * request/s ÷ (capacity × target utilisation, default 0.7). Otherwise from CPU: for each
- * container, the forecast peak of all replicas' CPU ÷ its recommended request (the request is
- * already the quantile a replica must cover, so utilisation 1 unless `--target-utilization`);
- * the container needing most replicas decides. With an HPA (cluster read), its bounds and CPU
+ * One workload's replica recommendation. With a request rate and a capacity: the forecast peak
+ * request/s (the busiest hour's upper quantile) ÷ (capacity × target utilisation, default 0.7).
+ * Otherwise from CPU: for each container, all replicas' CPU forecast at the requests' quantile ÷
+ * its recommended request — the same statistic on both sides, so a steady workload keeps its
+ * count, and utilisation 1 unless `--target-utilization` (the request already is what a replica
+ * must cover); the container needing most replicas decides. With an HPA (cluster read), its bounds and CPU
  * target instead of a count (`recommendReplicas`).
  */
 export async function workloadEntry(
@@ -99,7 +100,7 @@ export async function workloadEntry(
   const cpuRequest = withCpu.reduce((sum, c) => sum + (c.entry.cpu?.request ?? 0), 0);
   try {
     let basis: NonNullable<WorkloadEntry["replicas"]>["basis"];
-    let peak: number;
+    let demand: number;
     let capacity: number;
     let target: number;
     let binding: string | null = null;
@@ -108,7 +109,7 @@ export async function workloadEntry(
       const rate = sources.requestRate;
       if (!rate || "error" in rate) throw new Error(rate?.error ?? "no request rate");
       basis = "request_rate";
-      peak = (await forecastPeak(rate, sources)).peak;
+      demand = (await forecastDemand(rate, sources)).peak;
       capacity = sources.capacityPerReplica;
       target = sources.targetUtilisation ?? 0.7;
       const total = sumSeries(
@@ -121,14 +122,14 @@ export async function workloadEntry(
       };
     } else {
       basis = "cpu";
-      let worst: { container: string; peak: number; request: number } | null = null;
+      let worst: { container: string; demand: number; request: number } | null = null;
       for (const c of withCpu) {
         const series = sources.workloadCpu.get(c.entry.name);
         const request = c.entry.cpu?.request ?? 0;
         if (!series || !(request > 0)) continue;
-        const p = (await forecastPeak(series, sources)).peak;
-        if (!worst || p / request > worst.peak / worst.request)
-          worst = { container: c.entry.name, peak: p, request };
+        const d = (await forecastDemand(series, sources)).covered;
+        if (!worst || d / request > worst.demand / worst.request)
+          worst = { container: c.entry.name, demand: d, request };
       }
       if (!worst)
         throw new Error(
@@ -136,13 +137,13 @@ export async function workloadEntry(
             ? "no container has a CPU recommendation"
             : "Prometheus has no CPU usage of all replicas together (the workloadCpu query returned nothing)",
         );
-      peak = worst.peak;
+      demand = worst.demand;
       capacity = worst.request;
       binding = worst.container;
       target = sources.targetUtilisation ?? (bounds ? (bounds.cpuUtilization ?? 70) / 100 : 1);
     }
     const rec = recommendReplicas({
-      peakDemand: peak,
+      peakDemand: demand,
       capacityPerReplica: capacity,
       targetUtilisation: target,
       hpa: bounds,
@@ -153,7 +154,8 @@ export async function workloadEntry(
       unit: basis === "cpu" ? "cores" : "requests_per_second",
       recommended: rec.kind === "replicas" ? rec.replicas : null,
       current: cluster?.state?.replicas ?? null,
-      peak_demand: round(peak),
+      demand: round(demand),
+      demand_statistic: basis === "cpu" ? "quantile" : "peak",
       capacity_per_replica: round(capacity),
       target_utilization: round(target),
       binding_container: binding,

@@ -58,8 +58,12 @@ export interface WorkloadEntry {
     recommended: number | null;
     /** spec.replicas as the cluster has it; null when no cluster was read. */
     current: number | null;
-    /** Forecast peak of the demand over the horizon (the per-hour upper quantile's highest). */
-    peak_demand: number;
+    /**
+     * The demand the replicas must serve, forecast over the horizon: `peak` (request rate: the
+     * busiest hour's upper quantile) or `quantile` (CPU: the quantile the requests are sized by).
+     */
+    demand: number;
+    demand_statistic: "peak" | "quantile";
     capacity_per_replica: number;
     target_utilization: number;
     /** CPU basis: the container whose demand needs the most replicas. */
