@@ -15,11 +15,17 @@ export type SeriesKey = (typeof SERIES)[number];
 export const seriesIndex = (key: SeriesKey) => SERIES.indexOf(key) + 1;
 
 /**
- * Usage history and the next 24 h of forecast on one time axis (seconds), with the levels as
- * constant series over the whole span. The forecast is per block (an hour): each value holds from
- * its block's start to the next, so the last block gets an end point of its own.
+ * Usage history (its last `historyMs`, or all of it) and the next 24 h of forecast on one time
+ * axis (seconds), with the levels as constant series over the whole span. The forecast is per
+ * block (an hour): each value holds from its block's start to the next, so the last block gets
+ * an end point of its own.
  */
-export function chartData(usage: UsageView, forecast: ResourceEntry["forecast"], levels: Levels) {
+export function chartData(
+  usage: UsageView,
+  forecast: ResourceEntry["forecast"],
+  levels: Levels,
+  historyMs: number | null = null,
+) {
   const byTime = new Map<
     number,
     { mean?: number | null; peak?: number | null; point?: number; upper?: number }
@@ -33,14 +39,18 @@ export function chartData(usage: UsageView, forecast: ResourceEntry["forecast"],
     return row;
   };
   const usageStart = Date.parse(usage.start);
+  const usageEnd = usageStart + (usage.values.length - 1) * usage.step_ms;
+  const from = historyMs === null ? Number.NEGATIVE_INFINITY : usageEnd - historyMs;
   usage.values.forEach((value, i) => {
-    const row = at((usageStart + i * usage.step_ms) / 1000);
+    const t = usageStart + i * usage.step_ms;
+    if (t < from) return;
+    const row = at(t / 1000);
     row.mean = value;
     row.peak = usage.peaks[i] ?? null;
   });
   const forecastStart = Date.parse(forecast.start);
   const blocks = forecast.point.length;
-  for (let i = 0; i <= blocks; i++) {
+  for (let i = 0; blocks > 0 && i <= blocks; i++) {
     const b = Math.min(i, blocks - 1);
     const row = at((forecastStart + i * forecast.step_ms) / 1000);
     row.point = forecast.point[b]!;

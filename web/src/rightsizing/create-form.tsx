@@ -5,13 +5,15 @@ import { Field } from "../components/field.js";
 import { FormErrors, fieldError } from "../components/form-errors.js";
 import { optionalNumber } from "../forms/values.js";
 
+type ModelName = NonNullable<NonNullable<RecommendationWrite["options"]>["models"]>[number];
+
 /** The forecasting models the API accepts (`src/rightsizing/models`); none ticked = its default. */
-const MODELS = [
+const MODELS: ReadonlyArray<readonly [ModelName, string]> = [
   ["seasonal_naive", "seasonal naive"],
   ["mstl", "MSTL"],
   ["prophet", "Prophet (slower)"],
   ["lstm", "LSTM (much slower)"],
-] as const;
+];
 
 const SHOWN = ["name", "source", "options.quantile", "options.models"];
 
@@ -27,12 +29,12 @@ export function CreateRecommendationForm({
   const [name, setName] = useState("");
   const [file, setFile] = useState<File | null>(null);
   const [quantile, setQuantile] = useState("");
-  const [models, setModels] = useState<string[]>([]);
+  const [models, setModels] = useState<ModelName[]>([]);
   const [localError, setLocalError] = useState<Error | null>(null);
   const error = localError ?? create.error;
   const err = (field: string) => fieldError(error, field);
 
-  const toggle = (model: string) =>
+  const toggle = (model: ModelName) =>
     setModels((ms) => (ms.includes(model) ? ms.filter((m) => m !== model) : [...ms, model]));
 
   const submit = async (event: FormEvent) => {

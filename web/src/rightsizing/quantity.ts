@@ -14,8 +14,8 @@ export function significant(value: number, digits = 4): string {
  * CPU is in cores when the usage came from Prometheus; a CSV's CPU columns are in the file's own
  * unit (NAB's are percent), so they are shown as plain numbers. Memory is bytes either way.
  */
-export function cpuUnit(source: RecommendationSource): string {
-  return source.kind === "prometheus" ? "cores" : "";
+export function cpuUnit(source: RecommendationSource | null): string {
+  return source?.kind === "prometheus" ? "cores" : "";
 }
 
 /** A request, limit or usage value as people read it: `0.253 cores`, `512 MiB`, `12.34`. */

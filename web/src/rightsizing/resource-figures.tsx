@@ -1,6 +1,6 @@
 import type { ReactNode } from "react";
 import type { Resource, ResourceEntry } from "../api/types.js";
-import { percent } from "../format.js";
+import { percent, when } from "../format.js";
 import type { Levels } from "./chart-data.js";
 import { quantity, significant } from "./quantity.js";
 
@@ -94,11 +94,9 @@ export function ResourceFigures({
           ))}
         </ul>
       )}
-      {(quality.changepoints.length > 0 || quality.outlier_days.length > 0) && (
-        <p className="muted">
-          {quality.changepoints.length > 0 && `Level changes: ${quality.changepoints.join(", ")}. `}
-          {quality.outlier_days.length > 0 && `Outlying days: ${quality.outlier_days.join(", ")}.`}
-        </p>
+      {/* Outlying days are among the reasons already; level changes only when recent. */}
+      {quality.changepoints.length > 0 && (
+        <p className="muted">Level changes: {quality.changepoints.map((t) => when(t)).join(" · ")}.</p>
       )}
       <h4>Models</h4>
       <table className="keep rs-models">

@@ -13,8 +13,9 @@ export function RecommendationBadge({ status }: { status: RecommendationStatus }
 }
 
 /** Where the usage came from, in a few words. */
-export function describeSource(source: RecommendationSource): string {
-  if (source.kind === "csv") return `CSV ${source.file ?? "upload"}`;
+export function describeSource(source: RecommendationSource | null): string {
+  if (source === null) return "– (its usage collection was deleted)";
+  if (source.kind === "csv") return `CSV ${source.file}`;
   const target = source.workload ? `${source.namespace}/${source.workload}` : source.namespace;
   return `Prometheus ${target} (${source.url})`;
 }

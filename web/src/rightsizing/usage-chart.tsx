@@ -1,4 +1,4 @@
-import { useMemo } from "react";
+import { useMemo, useState } from "react";
 import uPlot from "uplot";
 import type { Resource, ResourceEntry, UsageView } from "../api/types.js";
 import { axis, line } from "../charts/axes.js";
@@ -27,6 +27,15 @@ function recordDrawn(u: uPlot) {
   box.dataset.plotBox = JSON.stringify(u.bbox);
 }
 
+const DAY_MS = 86_400_000;
+/** How much history the chart shows before the forecast: the 24 h ahead stay readable. */
+const WINDOWS = [
+  ["3d", "last 3 days", 3 * DAY_MS],
+  ["7d", "last 7 days", 7 * DAY_MS],
+  ["all", "all history", null],
+] as const;
+type WindowKey = (typeof WINDOWS)[number][0];
+
 /**
  * One chart per series and resource: the usage history (mean and peak per bucket), the forecast
  * of the next 24 h with its upper band, and Aurea's request and limit with VPA's and KRR's
@@ -47,47 +56,64 @@ export function UsageChart({
   entry: ResourceEntry;
   levels: Levels;
 }) {
-  const data = useMemo(() => chartData(usage, entry.forecast, levels), [usage, entry, levels]);
+  const [windowKey, setWindowKey] = useState<WindowKey>("3d");
+  const historyMs = WINDOWS.find(([key]) => key === windowKey)?.[2] ?? null;
+  const data = useMemo(
+    () => chartData(usage, entry.forecast, levels, historyMs),
+    [usage, entry, levels, historyMs],
+  );
   const top = highest(data);
   const show = (_u: uPlot, v: number | null) => quantity(v, resource, unit);
   const level = { points: { show: false }, value: show };
   return (
-    <UplotChart
-      label={`${resource === "cpu" ? "CPU" : "Memory"} usage, forecast and recommendation of ${series}`}
-      data={data}
-      height={280}
-      options={(theme) => ({
-        axes: [axis(theme), axis(theme, (v) => axisQuantity(v, resource), { size: 60 })],
-        scales: { y: { range: [0, Math.max(top * 1.08, Number.MIN_VALUE)] } },
-        series: [
-          {},
-          line(theme, 0, "usage (mean)", { width: 1.5, spanGaps: false, value: show }),
-          line(theme, 0, "usage (peak)", {
-            width: 1,
-            spanGaps: false,
-            stroke: `${theme.series[0]}77`,
-            value: show,
-          }),
-          line(theme, 1, "forecast", {
-            paths: uPlot.paths.stepped!({ align: 1 }),
-            points: { show: false },
-            value: show,
-          }),
-          line(theme, 1, "forecast upper band", {
-            paths: uPlot.paths.stepped!({ align: 1 }),
-            width: 1,
-            dash: [4, 3],
-            points: { show: false },
-            value: show,
-          }),
-          { label: "Aurea request", stroke: theme.good, width: 2, ...level },
-          { label: "Aurea limit", stroke: theme.bad, width: 1.5, dash: [8, 4], ...level },
-          { label: "VPA request", stroke: theme.series[2]!, width: 1.5, dash: [3, 3], ...level },
-          { label: "KRR request", stroke: theme.series[3]!, width: 1.5, dash: [3, 3], ...level },
-        ],
-        bands: [{ series: [seriesIndex("upper"), seriesIndex("forecast")], fill: `${theme.series[1]}40` }],
-        hooks: { draw: [recordDrawn] },
-      })}
-    />
+    <>
+      <label className="inline-field rs-window">
+        History shown
+        <select value={windowKey} onChange={(e) => setWindowKey(e.target.value as WindowKey)}>
+          {WINDOWS.map(([key, label]) => (
+            <option key={key} value={key}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <UplotChart
+        label={`${resource === "cpu" ? "CPU" : "Memory"} usage, forecast and recommendation of ${series}`}
+        data={data}
+        height={280}
+        options={(theme) => ({
+          axes: [axis(theme), axis(theme, (v) => axisQuantity(v, resource), { size: 60 })],
+          scales: { y: { range: [0, Math.max(top * 1.08, Number.MIN_VALUE)] } },
+          series: [
+            {},
+            line(theme, 0, "usage (mean)", { width: 1.5, spanGaps: false, value: show }),
+            line(theme, 0, "usage (peak)", {
+              width: 1,
+              spanGaps: false,
+              stroke: `${theme.series[0]}77`,
+              value: show,
+            }),
+            line(theme, 1, "forecast", {
+              paths: uPlot.paths.stepped!({ align: 1 }),
+              points: { show: false },
+              value: show,
+            }),
+            line(theme, 1, "forecast upper band", {
+              paths: uPlot.paths.stepped!({ align: 1 }),
+              width: 1,
+              dash: [4, 3],
+              points: { show: false },
+              value: show,
+            }),
+            { label: "Aurea request", stroke: theme.good, width: 2, ...level },
+            { label: "Aurea limit", stroke: theme.bad, width: 1.5, dash: [8, 4], ...level },
+            { label: "VPA request", stroke: theme.series[2]!, width: 1.5, dash: [3, 3], ...level },
+            { label: "KRR request", stroke: theme.series[3]!, width: 1.5, dash: [3, 3], ...level },
+          ],
+          bands: [{ series: [seriesIndex("upper"), seriesIndex("forecast")], fill: `${theme.series[1]}40` }],
+          hooks: { draw: [recordDrawn] },
+        })}
+      />
+    </>
   );
 }
