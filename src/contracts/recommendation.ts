@@ -3,9 +3,9 @@ import type { ModelName } from "../rightsizing/models/model.js";
 import { name, timestamp } from "./common.js";
 
 /** The forecasting models a recommendation may fit (src/rightsizing/models). */
-export const MODELS = ["seasonal_naive", "mstl", "prophet", "lstm"] as const satisfies readonly ModelName[];
-export const RECOMMENDATION_STATUSES = ["running", "complete", "partial", "failed"] as const;
-export const COLLECTION_STATUSES = ["collecting", "complete", "failed", "interrupted"] as const;
+const MODELS = ["seasonal_naive", "mstl", "prophet", "lstm"] as const satisfies readonly ModelName[];
+const RECOMMENDATION_STATUSES = ["running", "complete", "partial", "failed"] as const;
+const COLLECTION_STATUSES = ["collecting", "complete", "failed", "interrupted"] as const;
 
 /** A Kubernetes namespace (RFC 1123 label). */
 const namespace = z
@@ -36,7 +36,7 @@ const prometheusUrl = z
 /** Most points one series of a Prometheus collection may have (days × 86,400 ÷ step). */
 export const MAX_POINTS_PER_SERIES = 100_000;
 
-export const csvSourceInput = z.strictObject({
+const csvSourceInput = z.strictObject({
   kind: z.literal("csv"),
   csv: z
     .string({ error: "must be the CSV text" })
@@ -51,7 +51,7 @@ export const csvSourceInput = z.strictObject({
     .describe("the file's name: a single-column CSV's series is named after it"),
 });
 
-export const prometheusSourceInput = z.strictObject({
+const prometheusSourceInput = z.strictObject({
   kind: z.literal("prometheus"),
   url: prometheusUrl.describe("the Prometheus base URL (http://…:9090)"),
   namespace,

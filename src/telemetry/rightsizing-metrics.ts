@@ -5,7 +5,7 @@ import type { RecommendReport } from "../services/rightsizing/report.js";
 const DURATION_BUCKETS = [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800];
 
 /** Distinct `series` label values the per-series gauges keep (least recently updated go first). */
-export const MAX_GAUGE_SERIES = 500;
+const MAX_GAUGE_SERIES = 500;
 
 type RecommendationEnd = "complete" | "partial" | "failed";
 type CollectionEnd = "complete" | "failed" | "interrupted";

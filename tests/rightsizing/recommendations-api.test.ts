@@ -331,4 +331,21 @@ describe.each(DRIVERS)("/api/v1/recommendations (%s)", (driver) => {
     ).toBe(403);
     await finished(t, created.json().id, 60_000, { authorization: `Bearer ${reader}` });
   });
+
+  it("describes its routes in the OpenAPI document", async () => {
+    const t = await open();
+    const doc = (await t.request("GET", "/docs/json")).json();
+    for (const path of [
+      "/api/v1/recommendations/",
+      "/api/v1/recommendations/{id}",
+      "/api/v1/recommendations/{id}/usage",
+      "/api/v1/recommendations/{id}/export.csv",
+      "/api/v1/recommendations/{id}/metadata.json",
+      "/api/v1/collections/",
+      "/api/v1/collections/{id}/resume",
+    ])
+      expect(Object.keys(doc.paths)).toContain(path);
+    const body = doc.paths["/api/v1/recommendations/"].post.requestBody.content["application/json"].schema;
+    expect(JSON.stringify(body)).toContain("step_seconds");
+  });
 });

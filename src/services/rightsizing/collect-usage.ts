@@ -27,7 +27,7 @@ export interface CollectedUsage {
 }
 
 /** The queries a collection runs, by the key its chunks are stored under. */
-export const COLLECTED_QUERIES = [
+const COLLECTED_QUERIES = [
   ["cpu", "cpu"],
   ["memory", "memory"],
   ["oom_kills", "oomKills"],

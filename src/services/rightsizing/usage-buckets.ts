@@ -1,7 +1,7 @@
 import type { UsageSeries } from "../../rightsizing/series.js";
 
 /** At most this many points go to a chart: more than a screen is wide, far fewer than 14 days of samples. */
-export const MAX_BUCKETS = 2000;
+const MAX_BUCKETS = 2000;
 
 export interface UsageBuckets {
   startMs: number;

@@ -11,7 +11,7 @@ import type {
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
 /** Where the usage came from, as the API shows it (never a CSV's text). */
-export function presentSource(stored: Record<string, unknown>): z.infer<typeof sourceView> {
+function presentSource(stored: Record<string, unknown>): z.infer<typeof sourceView> {
   const source = stored as unknown as CollectionSource;
   if (source.kind === "csv") return { kind: "csv", file: source.file };
   return {
