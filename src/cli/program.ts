@@ -217,6 +217,10 @@ export async function execute(
       "with --workload: requests/s one replica serves (e.g. from aurea experiment); replicas from the request rate",
     )
     .option(
+      "--capacity-from <file>",
+      "with --workload: the capacity per replica of a load experiment (JSON of aurea experiment --json or --metadata)",
+    )
+    .option(
       "--request-rate-query <promql>",
       "the workload's total request rate (default sum(rate(http_requests_total{namespace,pod=~<workload>-.*}[5m])))",
     )

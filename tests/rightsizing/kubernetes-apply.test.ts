@@ -234,6 +234,31 @@ describe.skipIf(!hasPrometheus)(
       });
     });
 
+    it("takes the capacity from a load experiment's JSON, saying when it is only a lower bound", async () => {
+      const file = join(dir, "experiment.json");
+      // The shape `aurea experiment --json` prints (its result block).
+      await writeFile(
+        file,
+        JSON.stringify({
+          experiment: { name: "cart" },
+          result: { capacity_per_replica: 20, status: "lower_bound" },
+        }),
+      );
+      const fromFile = await aurea(env(), ...cart("--capacity-from", file, "--json"));
+      const direct = await aurea(env(), ...cart("--capacity-per-replica", "20", "--json"));
+      expect(fromFile.code).toBe(0);
+      expect(fromFile.stderr).toContain(
+        "note: the experiment's SLO never failed: 20 req/s per replica is a lower bound",
+      );
+      const replicas = (r: { stdout: string }) => JSON.parse(r.stdout).workloads[0].replicas;
+      expect(replicas(fromFile)).toEqual(replicas(direct));
+      expect(replicas(fromFile).basis).toBe("request_rate");
+      await writeFile(file, JSON.stringify({ result: { capacity_per_replica: null, status: "never_held" } }));
+      const never = await aurea(env(), ...cart("--capacity-from", file));
+      expect(never.code).toBe(2);
+      expect(never.stderr).toContain("no result.capacity_per_replica (the experiment's verdict: never_held)");
+    });
+
     it("writes nothing without --apply: -o yaml with a cluster only reads it, and without one never calls it", async () => {
       const withCluster = await aurea(env(), ...cart("--kubeconfig", kubeconfig, "-o", "yaml"));
       expect(withCluster.code).toBe(0);
@@ -429,6 +454,9 @@ describe.skipIf(!hasPrometheus)(
 );
 
 describe("aurea recommend: Kubernetes flags refused where they cannot apply", () => {
+  // Nothing listens on port 1: every case must be refused before Prometheus is asked.
+  const prom = ["--prometheus", "http://127.0.0.1:1", "--namespace", "shop"];
+  const one = [...prom, "--workload", "w"];
   it.each([
     [
       ["--csv", "x.csv", "--apply"],
@@ -436,60 +464,24 @@ describe("aurea recommend: Kubernetes flags refused where they cannot apply", ()
     ],
     [["--csv", "x.csv", "--kube-context", "prod"], "--kube-context needs --prometheus and --namespace"],
     [["--prometheus", "http://127.0.0.1:1", "--apply"], "--prometheus needs --namespace"],
+    [[...prom, "--server-side"], "--server-side and --force-conflicts only go with --apply"],
     [
-      ["--prometheus", "http://127.0.0.1:1", "--namespace", "shop", "--server-side"],
-      "--server-side and --force-conflicts only go with --apply",
-    ],
-    [
-      ["--prometheus", "http://127.0.0.1:1", "--namespace", "shop", "--apply", "--force-conflicts"],
+      [...prom, "--apply", "--force-conflicts"],
       "--force-conflicts takes over fields in server-side apply: give --server-side too",
     ],
+    [[...prom, "--capacity-per-replica", "20"], "--capacity-per-replica is one workload's: give --workload"],
+    [[...one, "--capacity-per-replica", "0"], '--capacity-per-replica must be a positive number, got "0"'],
     [
-      ["--prometheus", "http://127.0.0.1:1", "--namespace", "shop", "--capacity-per-replica", "20"],
-      "--capacity-per-replica is one workload's: give --workload",
+      [...one, "--capacity-per-replica", "5", "--capacity-from", "e.json"],
+      "give one of --capacity-per-replica and --capacity-from",
     ],
     [
-      [
-        "--prometheus",
-        "http://127.0.0.1:1",
-        "--namespace",
-        "shop",
-        "--workload",
-        "w",
-        "--capacity-per-replica",
-        "0",
-      ],
-      '--capacity-per-replica must be a positive number, got "0"',
+      [...one, "--capacity-from", "/nonexistent/e.json"],
+      "--capacity-from /nonexistent/e.json: cannot read it (ENOENT)",
     ],
-    [
-      [
-        "--prometheus",
-        "http://127.0.0.1:1",
-        "--namespace",
-        "shop",
-        "--workload",
-        "w",
-        "--request-rate-query",
-        "up",
-      ],
-      "--request-rate-query needs --capacity-per-replica",
-    ],
-    [
-      ["--prometheus", "http://127.0.0.1:1", "--namespace", "shop", "--target-utilization", "1.5"],
-      "--target-utilization is a share of capacity, at most 1",
-    ],
-    [
-      [
-        "--prometheus",
-        "http://127.0.0.1:1",
-        "--namespace",
-        "shop",
-        "--apply",
-        "--kubeconfig",
-        "/nonexistent/kc",
-      ],
-      "--kubeconfig /nonexistent/kc does not exist",
-    ],
+    [[...one, "--request-rate-query", "up"], "--request-rate-query needs --capacity-per-replica"],
+    [[...prom, "--target-utilization", "1.5"], "--target-utilization is a share of capacity, at most 1"],
+    [[...prom, "--apply", "--kubeconfig", "/nonexistent/kc"], "--kubeconfig /nonexistent/kc does not exist"],
   ])("%j exits 2: %s", async (flags, message) => {
     const r = await aurea({}, "recommend", ...flags);
     expect(r.code).toBe(2);

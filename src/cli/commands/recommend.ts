@@ -42,6 +42,8 @@ export interface RecommendOptions {
   maxSeries?: string;
   /** Replicas from a request rate: request/s one replica serves, and the PromQL of the rate. */
   capacityPerReplica?: string;
+  /** The JSON of `aurea experiment --json` / `--metadata` (or the API's experiment): its capacity. */
+  capacityFrom?: string;
   requestRateQuery?: string;
   targetUtilization?: string;
   workloadKind?: "deployment" | "statefulset";
@@ -76,6 +78,11 @@ export async function recommendCommand(
     throw new UsageError("give exactly one of --csv <file> or --prometheus <url>");
   if (options.prometheus && !options.namespace) throw new UsageError("--prometheus needs --namespace");
   checkClusterFlags(options);
+  if (options.capacityFrom) {
+    const { capacity, note } = await capacityFromExperiment(options.capacityFrom);
+    options = { ...options, capacityPerReplica: String(capacity) };
+    if (note) io.stderr.write(`aurea recommend: note: ${note}\n`);
+  }
   // A cluster is read only when asked for (and written only with --apply): a bad kubeconfig
   // stops here, before minutes of collection and forecasting.
   let cluster: KubernetesWorkloads | null = null;
@@ -290,8 +297,11 @@ function checkClusterFlags(options: RecommendOptions) {
     throw new UsageError("--server-side and --force-conflicts only go with --apply");
   if (options.forceConflicts && !options.serverSide)
     throw new UsageError("--force-conflicts takes over fields in server-side apply: give --server-side too");
+  if (options.capacityFrom !== undefined && options.capacityPerReplica !== undefined)
+    throw new UsageError("give one of --capacity-per-replica and --capacity-from");
   for (const [flag, value] of [
     ["--capacity-per-replica", options.capacityPerReplica],
+    ["--capacity-from", options.capacityFrom],
     ["--request-rate-query", options.requestRateQuery],
     ["--target-utilization", options.targetUtilization],
   ] as const) {
@@ -301,7 +311,11 @@ function checkClusterFlags(options: RecommendOptions) {
     if (flag !== "--target-utilization" && !options.workload)
       throw new UsageError(`${flag} is one workload's: give --workload`);
   }
-  if (options.requestRateQuery !== undefined && options.capacityPerReplica === undefined)
+  if (
+    options.requestRateQuery !== undefined &&
+    options.capacityPerReplica === undefined &&
+    options.capacityFrom === undefined
+  )
     throw new UsageError(
       "--request-rate-query needs --capacity-per-replica <req/s>: a rate alone gives no replica count",
     );
@@ -314,6 +328,33 @@ function checkClusterFlags(options: RecommendOptions) {
         `--target-utilization is a share of capacity, at most 1 (e.g. 0.7), got "${options.targetUtilization}"`,
       );
   }
+}
+
+/**
+ * Capacity per replica from a load experiment's JSON (`aurea experiment --json`, its
+ * `--metadata` file, or `GET /api/v1/experiments/:id`): `result.capacity_per_replica`, the
+ * requests/s one replica served within the SLO.
+ */
+async function capacityFromExperiment(path: string): Promise<{ capacity: number; note?: string }> {
+  let document: { result?: { capacity_per_replica?: unknown; status?: unknown } | null };
+  try {
+    document = JSON.parse(await readFile(path, "utf8"));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`--capacity-from ${path}: ${code ? `cannot read it (${code})` : "not JSON"}`);
+  }
+  const capacity = document?.result?.capacity_per_replica;
+  const status = document?.result?.status;
+  if (typeof capacity !== "number" || !(capacity > 0))
+    throw new UsageError(
+      `--capacity-from ${path}: no result.capacity_per_replica${typeof status === "string" ? ` (the experiment's verdict: ${status})` : ""}: is this an experiment's JSON, and did its SLO hold at some step?`,
+    );
+  return status === "lower_bound"
+    ? {
+        capacity,
+        note: `the experiment's SLO never failed: ${capacity} req/s per replica is a lower bound, so the replicas are an upper bound`,
+      }
+    : { capacity };
 }
 
 /**
