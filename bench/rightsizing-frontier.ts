@@ -5,33 +5,18 @@
  * VPA recommender without its buckets and margin, 24 h half-life), the same scaled by the last
  * day's growth (trend), by last week's change from that weekday to the next (weekly), or by the
  * fused forecast's mean over the decayed mean of the history (the forecast sets the level, the
- * history the shape).
+ * history the shape: Aurea's default `forecast_level` request is the P97 of these), and Aurea's
+ * two request methods as `recommendSeries` draws them.
  */
 import { ensembleForecast } from "../src/rightsizing/ensemble.js";
 import { scoreRequest } from "../src/rightsizing/evaluate.js";
 import { DEFAULT_MODELS, modelsByName } from "../src/rightsizing/models/index.js";
-import { baselinesOf } from "../src/rightsizing/recommend.js";
+import { decayedQuantile } from "../src/rightsizing/quantiles.js";
+import { baselinesOf, recommendSeries } from "../src/rightsizing/recommend.js";
 import type { UsageSeries } from "../src/rightsizing/series.js";
 
 const DAY_MS = 24 * 3600_000;
 const QUANTILES = [0.95, 0.97, 0.975, 0.98] as const;
-
-/** The `q` quantile of the values, each weighted 2^(−age / half-life). */
-function decayedQuantile(values: Float64Array, stepMs: number, halfLifeMs: number, q: number): number {
-  const points: [number, number][] = [];
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i] as number;
-    if (Number.isFinite(v)) points.push([v, 2 ** (-((values.length - 1 - i) * stepMs) / halfLifeMs)]);
-  }
-  points.sort((a, b) => a[0] - b[0]);
-  const total = points.reduce((sum, p) => sum + p[1], 0);
-  let seen = 0;
-  for (const [v, w] of points) {
-    seen += w;
-    if (seen >= q * total) return v;
-  }
-  return points.at(-1)?.[0] ?? Number.NaN;
-}
 
 function meanOf(values: Float64Array): number {
   let sum = 0;
@@ -69,7 +54,12 @@ async function variants(train: UsageSeries): Promise<Map<string, number>> {
           1.5,
         )
       : 1;
-  const forecast = await ensembleForecast(train, { models: modelsByName(DEFAULT_MODELS) });
+  const models = modelsByName(DEFAULT_MODELS);
+  for (const method of ["forecast_level", "residual_mixture"] as const) {
+    const result = await recommendSeries(train, { models, requestMethod: method });
+    if (result.ok) out.set(`Aurea P97 (${method})`, result.recommendation.request);
+  }
+  const forecast = await ensembleForecast(train, { models });
   let weights = 0;
   let weighted = 0;
   for (let i = 0; i < n; i++) {
@@ -81,7 +71,7 @@ async function variants(train: UsageSeries): Promise<Map<string, number>> {
   }
   const level = clamp(Math.sqrt(meanOf(forecast.point) / (weighted / weights)), 0.67, 1.5);
   for (const q of QUANTILES) {
-    const base = decayedQuantile(v, train.stepMs, DAY_MS, q);
+    const base = decayedQuantile(v, per, q);
     out.set(`decayed P${q * 100}`, base);
     out.set(`decayed P${q * 100} × trend`, base * trend);
     out.set(`decayed P${q * 100} × weekly`, base * weekly);

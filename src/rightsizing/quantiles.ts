@@ -59,3 +59,44 @@ export function standardDeviation(values: ArrayLike<number>): number {
   }
   return n > 1 ? Math.sqrt(sum / (n - 1)) : Number.NaN;
 }
+
+/** Weight of a point `age` points before the last, with a half-life of `halfLife` points. */
+const decay = (age: number, halfLife: number) => 2 ** (-age / halfLife);
+
+/**
+ * The `q` quantile of the finite values, each weighted 2^(−age / half-life) where age counts
+ * points back from the last (the VPA recommender's decaying histogram, without its buckets).
+ */
+export function decayedQuantile(values: ArrayLike<number>, halfLife: number, q: number): number {
+  const points: [number, number][] = [];
+  const last = values.length - 1;
+  for (let i = 0; i <= last; i++) {
+    const v = values[i] as number;
+    if (Number.isFinite(v)) points.push([v, decay(last - i, halfLife)]);
+  }
+  if (points.length === 0) return Number.NaN;
+  points.sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  for (const p of points) total += p[1];
+  let seen = 0;
+  for (const [v, w] of points) {
+    seen += w;
+    if (seen >= q * total) return v;
+  }
+  return (points.at(-1) as [number, number])[0];
+}
+
+/** The mean of the finite values with the same weights as `decayedQuantile`. */
+export function decayedMean(values: ArrayLike<number>, halfLife: number): number {
+  let weights = 0;
+  let sum = 0;
+  const last = values.length - 1;
+  for (let i = 0; i <= last; i++) {
+    const v = values[i] as number;
+    if (!Number.isFinite(v)) continue;
+    const w = decay(last - i, halfLife);
+    weights += w;
+    sum += w * v;
+  }
+  return weights ? sum / weights : Number.NaN;
+}
