@@ -211,7 +211,7 @@ export async function experimentCommand(
   const target = inlineTarget(spec.target);
   const name = spec.name ?? target.automation.name;
   const planned = planSteps(spec).length;
-  const progress = options.progress !== false && !options.quiet && !options.json;
+  const progress = options.progress !== false && !options.quiet;
   const records = new Map<number, StepRecord>();
   const outcome = await runExperiment(
     spec,
