@@ -1,0 +1,115 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type BackfilledPrometheus,
+  hasPrometheus,
+  queryRangeRequests,
+  startNabPrometheus,
+} from "../support/prometheus.js";
+import { startCli } from "../support/spawn-cli.js";
+
+/** `aurea serve` (embedded: PGlite in `dataDir`, in-process queue) on a free port. */
+async function serve(dataDir: string) {
+  const { child, finished } = startCli(["serve", "--port", "0"], {
+    LOG_LEVEL: "info",
+    AUREA_DATA_DIR: dataDir,
+    AUREA_ALLOW_HOSTS: "127.0.0.1",
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d;
+      const match = /"url":"(http:\/\/[^"]+)"/.exec(out);
+      if (match) resolve(match[1]!);
+    });
+    child.once("exit", (code) => reject(new Error(`server exited (${code}) before listening: ${out}`)));
+    setTimeout(() => reject(new Error(`no listening line in ${out}`)), 60_000);
+  });
+  const json = async (path: string, body?: unknown) => {
+    const r = await fetch(`${url}${path}`, {
+      ...(body === undefined
+        ? {}
+        : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+    });
+    return { status: r.status, body: (await r.json()) as Record<string, unknown> };
+  };
+  return {
+    json,
+    kill: async () => {
+      child.kill("SIGKILL");
+      await finished;
+    },
+    stop: async () => {
+      child.kill("SIGTERM");
+      await finished;
+    },
+  };
+}
+
+describe.skipIf(!hasPrometheus)("a server killed (SIGKILL) while collecting for a recommendation", () => {
+  let prometheus: BackfilledPrometheus;
+  let dataDir: string;
+  beforeAll(async () => {
+    prometheus = await startNabPrometheus();
+    dataDir = await mkdtemp(join(tmpdir(), "aurea-rightsizing-kill-"));
+  }, 120_000);
+  afterAll(async () => {
+    await prometheus?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("leaves it collecting; the next server resumes the collection from its stored chunks and recommends", async () => {
+    const asked = await queryRangeRequests(prometheus.url);
+    const first = await serve(dataDir);
+    const created = await first.json("/api/v1/recommendations", {
+      source: {
+        kind: "prometheus",
+        url: prometheus.url,
+        namespace: "shop",
+        workload: "cart",
+        step_seconds: 60,
+      },
+    });
+    expect(created.status).toBe(202);
+    const id = created.body.id as number;
+    const collectionId = created.body.collection_id as number;
+    let atKill: Record<string, unknown> | undefined;
+    for (let i = 0; i < 2000 && !atKill; i++) {
+      const c = (await first.json(`/api/v1/collections/${collectionId}`)).body;
+      if ((c.progress as { chunks_done: number }).chunks_done >= 2) atKill = c;
+      else await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await first.kill();
+    expect(atKill).toMatchObject({ status: "collecting", progress: { chunks_total: 8 } });
+    expect(Number((atKill?.progress as { chunks_done?: number } | undefined)?.chunks_done)).toBeLessThan(8);
+
+    const second = await serve(dataDir);
+    try {
+      let done: Record<string, unknown> = {};
+      for (let i = 0; i < 1200; i++) {
+        done = (await second.json(`/api/v1/recommendations/${id}`)).body;
+        if (done.status !== "running") break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(done.status).toBe("complete");
+      const [cart] = (done.report as { recommendations: { name: string; cpu: { request: number } }[] })
+        .recommendations;
+      expect(cart?.name).toBe("shop/cart");
+      expect(cart?.cpu.request).toBeGreaterThan(0.015);
+      expect(cart?.cpu.request).toBeLessThan(0.03);
+      expect((await second.json(`/api/v1/collections/${collectionId}`)).body).toMatchObject({
+        status: "complete",
+        progress: { chunks_done: 8, chunks_total: 8 },
+      });
+      // Eight chunks, each answered once; the one in flight when the process died may have been
+      // answered too, then asked again.
+      const answered = (await queryRangeRequests(prometheus.url)) - asked;
+      expect(answered).toBeGreaterThanOrEqual(8);
+      expect(answered).toBeLessThanOrEqual(9);
+    } finally {
+      await second.stop();
+    }
+  });
+});
