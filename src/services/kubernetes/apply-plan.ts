@@ -107,7 +107,7 @@ function failed(plan: WorkloadPlan, error: unknown): PlanOutcome {
 }
 
 /** Replicas and each container's requests and limits that differ. */
-export function workloadChanges(before: WorkloadState, after: WorkloadState): FieldChange[] {
+function workloadChanges(before: WorkloadState, after: WorkloadState): FieldChange[] {
   const changes: FieldChange[] = [];
   const text = (n: number | null) => (n === null ? null : String(n));
   if (before.replicas !== after.replicas)
