@@ -18,11 +18,12 @@ export interface WindowFigures {
 const ms = (us: number | null) => (us === null ? null : us / 1000);
 
 /**
- * Cuts the warm-up off a step's run. The engine's timeline is per second, so the warm-up and
- * the duration are whole seconds. Latencies and errors count every job that ended after the
- * warm-up — those still finishing after the load stopped are the slowest, and leaving them out
- * would flatter an overloaded target — while throughput counts the jobs that ended inside the
- * window only. The snapshot must be `mergeable` (per-second histograms).
+ * Cuts the warm-up off a step's run. The engine's timeline is per second and counts a job in
+ * the second it ends, so the warm-up and the duration are whole seconds, and a job started in
+ * the warm-up's last moments counts in the window. Latencies and errors count every job that
+ * ended after the warm-up — those still finishing after the load stopped are the slowest, and
+ * leaving them out would flatter an overloaded target — while throughput counts the jobs that
+ * ended inside the window only. The snapshot must be `mergeable` (per-second histograms).
  */
 export function measureWindow(snapshot: RunSnapshot, warmupMs: number, durationMs: number): WindowFigures {
   const from = Math.round(warmupMs / 1000);
