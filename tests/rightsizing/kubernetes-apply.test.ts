@@ -433,6 +433,26 @@ describe.skipIf(!hasPrometheus)(
       expect(JSON.parse(r.stdout).recommendations[0].name).toBe("shop/cart");
     });
 
+    it("a request-rate query Prometheus refuses costs only the replicas; --target-utilization scales the CPU basis", async () => {
+      const bad = await aurea(
+        env(),
+        ...cart("--capacity-per-replica", "20", "--request-rate-query", "sum(rate(", "--json"),
+      );
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(
+        /Deployment shop\/cart: no replica recommendation: Prometheus refused the query "sum\(rate\(": /,
+      );
+      const report = JSON.parse(bad.stdout);
+      expect(report.recommendations[0].cpu.request).toBeGreaterThan(0);
+      expect(report.workloads[0].replicas).toBeNull();
+      const half = JSON.parse((await aurea(env(), ...cart("--target-utilization", "0.5", "--json"))).stdout);
+      const { replicas } = half.workloads[0];
+      expect(replicas).toMatchObject({ basis: "cpu", target_utilization: 0.5 });
+      expect(replicas.recommended).toBe(
+        Math.ceil(replicas.demand / (replicas.capacity_per_replica * 0.5) - 1e-9),
+      );
+    });
+
     it("a request-rate query returning nothing is a replica error naming the query (exit 1)", async () => {
       const r = await aurea(
         env(),

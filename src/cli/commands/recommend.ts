@@ -378,22 +378,28 @@ async function replicaSeries(
   });
   const range = (expr: string) =>
     client.queryRange(expr, window.startSeconds, window.endSeconds, window.stepSeconds);
-  const workloadCpu = new Map(
-    (await range(queries.workloadCpu as string)).map((s) => {
+  // A failing replica query costs the replica recommendation, not the requests already made.
+  const workloadCpu = new Map<string, ReturnType<typeof grid>>();
+  try {
+    for (const s of await range(queries.workloadCpu as string)) {
       const g = grid(s);
-      return [g.name, g] as const;
-    }),
-  );
-  if (options.capacityPerReplica === undefined) return { workloadCpu };
-  const expr = queries.requestRate as string;
-  const rate = await range(expr);
-  const targetUtilisation =
-    options.targetUtilization === undefined ? {} : { targetUtilisation: Number(options.targetUtilization) };
-  return {
+      workloadCpu.set(g.name, g);
+    }
+  } catch (error) {
+    if (!(error instanceof PrometheusError)) throw error;
+  }
+  const common = {
     workloadCpu,
-    capacityPerReplica: Number(options.capacityPerReplica),
-    ...targetUtilisation,
-    requestRate:
+    ...(options.targetUtilization === undefined
+      ? {}
+      : { targetUtilisation: Number(options.targetUtilization) }),
+  };
+  if (options.capacityPerReplica === undefined) return common;
+  const expr = queries.requestRate as string;
+  let requestRate: NonNullable<ReplicaSources["requestRate"]>;
+  try {
+    const rate = await range(expr);
+    requestRate =
       rate.length === 1
         ? { ...grid(rate[0] as (typeof rate)[number]), name: "request rate" }
         : {
@@ -401,6 +407,10 @@ async function replicaSeries(
               rate.length === 0
                 ? `the request-rate query returned nothing (${expr}): give --request-rate-query`
                 : `the request-rate query returned ${rate.length} series; it must return one, the workload's total (sum(...)): ${expr}`,
-          },
-  };
+          };
+  } catch (error) {
+    if (!(error instanceof PrometheusError)) throw error;
+    requestRate = { error: error.message };
+  }
+  return { ...common, capacityPerReplica: Number(options.capacityPerReplica), requestRate };
 }
