@@ -177,7 +177,9 @@ export const reportView = z.looseObject({
 
 export const recommendationView = recommendationSummary.extend({
   options: z.object({ models: z.array(z.string()), quantile: z.number() }),
-  report: reportView.nullable().describe("null while running, and when it failed"),
+  report: reportView
+    .nullable()
+    .describe("null while running (and for a failed one that never got to fitting: see error)"),
 });
 
 export const pageQuery = z.strictObject({
