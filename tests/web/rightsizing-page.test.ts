@@ -3,11 +3,14 @@ import { join } from "node:path";
 import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type {
+  ExperimentView,
   RecommendationList,
   RecommendationView,
   ResourceEntry,
   UsageView,
 } from "../../web/src/api/types.js";
+import { ms, rate } from "../../web/src/format.js";
+import { type CapacityTarget, startCapacityTarget } from "../rightsizing/experiment-target.js";
 import { type Browser, browserUnavailable, launchBrowser } from "../support/browser.js";
 import { screenshot } from "../support/screenshots.js";
 import { startWebServer, type WebServer } from "../support/web-server.js";
@@ -97,6 +100,7 @@ const rowOf = (d: Drawn, v: number) =>
  */
 describe.skipIf(unavailable !== undefined)("the Rightsizing page in a browser", () => {
   let server: WebServer;
+  let target: CapacityTarget;
   let browser: Browser;
   let page: Page;
   const errors: string[] = [];
@@ -109,7 +113,9 @@ describe.skipIf(unavailable !== undefined)("the Rightsizing page in a browser", 
   };
 
   beforeAll(async () => {
-    server = await startWebServer();
+    // Experiments drive a target on 127.0.0.1, which the server refuses unless allowed.
+    server = await startWebServer({ AUREA_ALLOW_HOSTS: "127.0.0.1" });
+    target = await startCapacityTarget({ slots: 2, serviceMs: 20 });
     browser = await launchBrowser();
     page = await browser.page();
     page.on("pageerror", (error) => errors.push(error.message));
@@ -126,6 +132,7 @@ describe.skipIf(unavailable !== undefined)("the Rightsizing page in a browser", 
   afterAll(async () => {
     await browser?.close();
     await server?.stop();
+    await target?.close();
   });
 
   const upload = async (name: string, text: string) => {
@@ -298,6 +305,52 @@ describe.skipIf(unavailable !== undefined)("the Rightsizing page in a browser", 
       await (await fetch(`${server.url}/api/v1/recommendations/${id}/metadata.json`)).json(),
     );
   });
+
+  it("lists a load experiment and shows its steps' latency and throughput as the API answers them", async () => {
+    // A target of 100 jobs/s (2 workers × 20 ms): the SLO holds at 40 and 90, not at 160.
+    const created = await server.post<ExperimentView>("/api/v1/experiments", {
+      name: "checkout capacity",
+      target: { kind: "http", url: target.url },
+      rates: [40, 90, 160],
+      step_duration: "1s",
+      warmup: "1s",
+      graceful_stop: "1s",
+      slo: ["p95<100ms"],
+    });
+    await page.getByRole("link", { name: "Load experiments" }).click();
+    await page.waitForURL(/\/rightsizing\/experiments$/);
+    await page.getByRole("link", { name: "checkout capacity" }).click();
+    await page.locator('.rs-detail[data-status="complete"]').waitFor({ timeout: 60_000 });
+    const experiment = (await api<ExperimentView>(`/api/v1/experiments/${created.id}`)).body;
+    expect(experiment.status).toBe("complete");
+    const steps = experiment.steps!;
+    expect(steps).toHaveLength(3);
+    const table = page.getByTestId("experiment-steps");
+    for (const step of steps) {
+      const cells = await table.locator(`tr[data-step="${step.step}"] td`).allTextContents();
+      const m = step.measurements!;
+      expect(cells[0]).toBe(String(step.step));
+      expect(cells.slice(2, 8)).toEqual([
+        rate(step.load),
+        rate(m.throughput),
+        `${(m.error_rate! * 100).toFixed(1)} %`,
+        ms(m.latency_ms.p50),
+        ms(m.latency_ms.p95),
+        ms(m.latency_ms.p99),
+      ]);
+      expect(cells[10]).toBe(m.slo_passed ? "held" : "missed");
+    }
+    const capacity = experiment.result!.capacity_per_replica!;
+    expect(await page.locator(".rs-detail .facts").textContent()).toContain(`${rate(capacity)} per replica`);
+    const row = page.locator(`tr[data-experiment-id="${created.id}"]`);
+    expect(await row.locator("td").nth(4).textContent()).toBe(`${rate(capacity)} per replica`);
+    const chart = page.locator('[aria-labelledby="experiment-chart-heading"] .chart[data-rendered="true"]');
+    await chart.waitFor();
+    const legend = await chart.locator(".u-legend").textContent();
+    for (const label of ["p50", "p95", "p99", "SLO p95<100ms", "offered", "throughput"])
+      expect(legend).toContain(label);
+    await screenshot(page, "rightsizing-experiment");
+  }, 90_000);
 
   it("takes screenshots at laptop and phone widths, light and dark", async () => {
     for (const [width, height, size] of [

@@ -46,6 +46,18 @@ export function App() {
             <Route path="/rightsizing">
               <RightsizingPage />
             </Route>
+            <Route path="/rightsizing/experiments">
+              <RightsizingPage view="experiments" />
+            </Route>
+            <Route path="/rightsizing/experiments/:id">
+              {(params) =>
+                /^[1-9]\d*$/.test(params.id) ? (
+                  <RightsizingPage view="experiments" id={Number(params.id)} />
+                ) : (
+                  <Empty title="No such experiment" />
+                )
+              }
+            </Route>
             <Route path="/rightsizing/:id">
               {(params) =>
                 /^[1-9]\d*$/.test(params.id) ? (

@@ -7,6 +7,9 @@ import type {
   AutomationWrite,
   ComparisonView,
   DashboardView,
+  ExperimentList,
+  ExperimentStatus,
+  ExperimentView,
   RecommendationList,
   RecommendationStatus,
   RecommendationSummary,
@@ -252,5 +255,28 @@ export function useCreateRecommendation() {
   return useMutation({
     mutationFn: (body: RecommendationWrite) => api.post<RecommendationSummary>("/recommendations", body),
     onSuccess: () => client.invalidateQueries({ queryKey: rightsizingKeys.recommendations }),
+  });
+}
+
+const EXPERIMENT_DONE = new Set<ExperimentStatus>(["complete", "failed", "interrupted", "cancelled"]);
+export const isExperimentDone = (status: ExperimentStatus) => EXPERIMENT_DONE.has(status);
+
+export function useExperimentList(cursor: string | undefined, limit = 20) {
+  return useQuery({
+    queryKey: [...rightsizingKeys.experiments, "list", cursor],
+    queryFn: ({ signal }) => api.get<ExperimentList>("/experiments", { limit, cursor }, signal),
+    placeholderData: keepPreviousData,
+    refetchInterval: (query) =>
+      query.state.data?.items.some((e) => !isExperimentDone(e.status)) ? LIVE_POLL_MS * 2 : 10_000,
+  });
+}
+
+/** One experiment with its steps; polled while it is pending or running (a step lasts seconds). */
+export function useExperiment(id: number) {
+  return useQuery({
+    queryKey: rightsizingKeys.experiment(id),
+    queryFn: ({ signal }) => api.get<ExperimentView>(`/experiments/${id}`, {}, signal),
+    refetchInterval: (query) =>
+      query.state.data && !isExperimentDone(query.state.data.status) ? LIVE_POLL_MS * 2 : false,
   });
 }

@@ -19,6 +19,10 @@ import type { RunView, runListView } from "../../../src/contracts/run.js";
 import type { ScenarioView, scenarioInputSchema } from "../../../src/contracts/scenario.js";
 import type { scheduleInput, scheduleView } from "../../../src/contracts/schedule.js";
 import type { Progress, TimelinePoint } from "../../../src/engine/index.js";
+import type {
+  ExperimentResult,
+  StepMeasurements,
+} from "../../../src/services/rightsizing/experiment-runner.js";
 
 export type { RunSort, RunStatus } from "../../../src/contracts/run-constants.js";
 export type {
@@ -56,3 +60,37 @@ export type ResourceEntry = NonNullable<RecommendationEntry["cpu"]>;
 /** The usage behind a series' recommendation, in at most 2,000 buckets (mean and peak of each). */
 export type UsageView = z.infer<typeof usageView>;
 export type Resource = UsageView["resource"];
+
+/*
+ * Experiments: the route's schema (src/api/routes/v1/experiments-routes.ts) types steps'
+ * measurements and the result as records; their shapes are the runner's.
+ */
+export type ExperimentStatus = "pending" | "running" | "complete" | "failed" | "interrupted" | "cancelled";
+export type { ExperimentResult, StepMeasurements };
+export interface ExperimentStepView {
+  step: number;
+  replicas: number;
+  /** Offered arrival rate, jobs/s. */
+  load: number;
+  status: "running" | "complete" | "failed";
+  run_id: number | null;
+  started_at: string;
+  finished_at: string | null;
+  measurements: StepMeasurements | null;
+}
+export interface ExperimentView {
+  id: number;
+  name: string;
+  status: ExperimentStatus;
+  spec: Record<string, unknown>;
+  result: ExperimentResult | null;
+  error: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  steps?: ExperimentStepView[];
+}
+export interface ExperimentList {
+  items: ExperimentView[];
+  next_cursor: string | null;
+}

@@ -1,16 +1,41 @@
 import { useState } from "react";
-import { useLocation } from "wouter";
+import { Link, useLocation } from "wouter";
 import { useSession } from "../api/queries.js";
 import { PageHeader } from "../components/layout.js";
 import { CreateRecommendationForm } from "../rightsizing/create-form.js";
+import { ExperimentDetail, ExperimentList } from "../rightsizing/experiments-panel.js";
 import { RecommendationDetail } from "../rightsizing/recommendation-detail.js";
 import { RecommendationList } from "../rightsizing/recommendation-list.js";
 
+type View = "recommendations" | "experiments";
+
+function Tabs({ view }: { view: View }) {
+  const tabs: [View, string, string][] = [
+    ["recommendations", "Recommendations", "/rightsizing"],
+    ["experiments", "Load experiments", "/rightsizing/experiments"],
+  ];
+  return (
+    <nav className="rs-tabs" aria-label="Rightsizing">
+      {tabs.map(([key, label, href]) => (
+        <Link
+          key={key}
+          href={href}
+          className={key === view ? "nav-link active" : "nav-link"}
+          aria-current={key === view ? "page" : undefined}
+        >
+          {label}
+        </Link>
+      ))}
+    </nav>
+  );
+}
+
 /**
  * Rightsizing: the recommendations (usage → forecast → CPU and memory requests and limits, beside
- * VPA's and KRR's), a form to make one from a CSV, and the selected one drawn per series.
+ * VPA's and KRR's), a form to make one from a CSV, and the selected one drawn per series; and the
+ * load experiments with their steps.
  */
-export function RightsizingPage({ id }: { id?: number }) {
+export function RightsizingPage({ view = "recommendations", id }: { view?: View; id?: number }) {
   const session = useSession();
   const [, navigate] = useLocation();
   const [creating, setCreating] = useState(false);
@@ -19,7 +44,7 @@ export function RightsizingPage({ id }: { id?: number }) {
   return (
     <>
       <PageHeader title="Rightsizing">
-        {canWrite && (
+        {canWrite && view === "recommendations" && (
           <button type="button" className="primary" onClick={() => setCreating(true)} disabled={creating}>
             New recommendation
           </button>
@@ -27,24 +52,37 @@ export function RightsizingPage({ id }: { id?: number }) {
       </PageHeader>
       <p className="lede">
         CPU and memory requests and limits from usage history and its forecast, with the VPA recommender's and
-        KRR's answers for the same data.
+        KRR's answers for the same data; load experiments measure the capacity per replica.
       </p>
-      {creating && canWrite && (
-        <div className="panel">
-          <CreateRecommendationForm
-            onCancel={() => setCreating(false)}
-            onCreated={(created) => {
-              setCreating(false);
-              navigate(`/rightsizing/${created.id}`);
-            }}
-          />
-        </div>
+      <Tabs view={view} />
+      {view === "experiments" ? (
+        <>
+          <section className="panel" aria-labelledby="rs-experiments-heading">
+            <h2 id="rs-experiments-heading">Load experiments</h2>
+            <ExperimentList selected={id} />
+          </section>
+          {id !== undefined && <ExperimentDetail key={id} id={id} />}
+        </>
+      ) : (
+        <>
+          {creating && canWrite && (
+            <div className="panel">
+              <CreateRecommendationForm
+                onCancel={() => setCreating(false)}
+                onCreated={(created) => {
+                  setCreating(false);
+                  navigate(`/rightsizing/${created.id}`);
+                }}
+              />
+            </div>
+          )}
+          <section className="panel" aria-labelledby="rs-list-heading">
+            <h2 id="rs-list-heading">Recommendations</h2>
+            <RecommendationList selected={id} />
+          </section>
+          {id !== undefined && <RecommendationDetail key={id} id={id} />}
+        </>
       )}
-      <section className="panel" aria-labelledby="rs-list-heading">
-        <h2 id="rs-list-heading">Recommendations</h2>
-        <RecommendationList selected={id} />
-      </section>
-      {id !== undefined && <RecommendationDetail key={id} id={id} />}
     </>
   );
 }
