@@ -17,7 +17,7 @@ import {
   normalizedSpec,
   parseExperimentSpec,
   planSteps,
-  SCALER_REQUIRED,
+  scalerRequired,
 } from "../../services/rightsizing/experiment-spec.js";
 import { inlineTarget, localSteps } from "../../services/rightsizing/experiment-steps.js";
 import { PrometheusClient } from "../../services/rightsizing/prometheus-client.js";
@@ -169,7 +169,7 @@ export function specFromExperimentFlags(o: ExperimentOptions): ExperimentSpec {
 
 function scalerFor(spec: ExperimentSpec, o: ExperimentOptions, env: Record<string, string | undefined>) {
   if (o.kubeContext === undefined && o.kubeconfig === undefined) {
-    if (needsScaling(spec)) throw new UsageError(SCALER_REQUIRED);
+    if (needsScaling(spec)) throw new UsageError(scalerRequired("cli"));
     return undefined;
   }
   if (!spec.replicas) throw new UsageError("--kube-context scales the workload: give --replicas as well");

@@ -27,7 +27,7 @@ import {
   normalizedSpec,
   parseExperimentSpec,
   planSteps,
-  SCALER_REQUIRED,
+  scalerRequired,
 } from "./experiment-spec.js";
 import { inlineTarget, type ResolvedTarget, stepSpecs } from "./experiment-steps.js";
 import { PrometheusClient } from "./prometheus-client.js";
@@ -117,7 +117,7 @@ export class ExperimentService {
     if (needsScaling(spec))
       return {
         problem: "invalid",
-        details: [{ field: "replicas", rule: "kubernetes_context", message: SCALER_REQUIRED }],
+        details: [{ field: "replicas", rule: "kubernetes_context", message: scalerRequired("server") }],
       };
     const target = await this.#resolve(spec);
     if ("problem" in target) return target;
@@ -273,7 +273,7 @@ export class ExperimentService {
     }
     const spec = parsed.data;
     if (needsScaling(spec) && !this.#d.scaler) {
-      await this.#end(current.id, "interrupted", undefined, SCALER_REQUIRED);
+      await this.#end(current.id, "interrupted", undefined, scalerRequired("server"));
       return;
     }
     const target = await this.#resolve(spec);

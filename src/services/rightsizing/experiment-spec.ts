@@ -224,6 +224,13 @@ export const needsScaling = (spec: Pick<ExperimentSpec, "replicas">): boolean =>
   (spec.replicas?.length ?? 0) > 1;
 
 /** The message for a scaling spec without a Kubernetes context (the API's 400, the CLI's usage error). */
-export const SCALER_REQUIRED =
-  "replicas need a Kubernetes context to scale the workload between steps (--kube-context, or a server " +
-  "started with one); give one replica count to label the steps with the replicas already running";
+export function scalerRequired(where: "cli" | "server"): string {
+  const way =
+    where === "cli"
+      ? "give --kube-context (or --kubeconfig)"
+      : "this server has none configured: run it with `aurea experiment --kube-context …`";
+  return (
+    `replicas need a Kubernetes context to scale the workload between steps; ${way}, ` +
+    "or give one replica count to label the steps with the replicas already running"
+  );
+}
