@@ -7,10 +7,8 @@ import { recommendSeries, type SeriesResult } from "../../rightsizing/recommend.
 import type { UsageSeries } from "../../rightsizing/series.js";
 import { toGrid } from "../../rightsizing/series.js";
 import { recommendInThreads } from "../../rightsizing/threads/recommend-in-threads.js";
-import { type ApplyResult, applyPlans } from "../../services/kubernetes/apply-plan.js";
-import { KubernetesError } from "../../services/kubernetes/errors.js";
-import { KubeConfigError, loadKubeConfig } from "../../services/kubernetes/kube-config.js";
-import { KubernetesWorkloads } from "../../services/kubernetes/workloads.js";
+import type { ApplyResult } from "../../services/kubernetes/apply-plan.js";
+import type { KubernetesWorkloads } from "../../services/kubernetes/workloads.js";
 import { collectUsage, seriesName } from "../../services/rightsizing/collect-usage.js";
 import { PrometheusClient, PrometheusError } from "../../services/rightsizing/prometheus-client.js";
 import { buildReport, type WorkloadEntry } from "../../services/rightsizing/report.js";
@@ -55,6 +53,8 @@ export interface RecommendOptions {
   forceConflicts?: boolean;
 }
 
+type Kube = typeof import("../../services/kubernetes/index.js");
+
 const positive = (name: string, value: string | undefined, fallback: number) => {
   if (value === undefined) return fallback;
   const n = Number(value);
@@ -86,18 +86,23 @@ export async function recommendCommand(
   // A cluster is read only when asked for (and written only with --apply): a bad kubeconfig
   // stops here, before minutes of collection and forecasting.
   let cluster: KubernetesWorkloads | null = null;
-  if (options.apply || options.kubeContext || options.kubeconfig)
+  let kube: Kube | null = null;
+  if (options.apply || options.kubeContext || options.kubeconfig) {
+    // Loaded on use: @kubernetes/client-node (with node-fetch 2, whose punycode import Node 22+
+    // warns about) only when a cluster is wanted.
+    kube = await import("../../services/kubernetes/index.js");
     try {
-      const { config } = loadKubeConfig({
+      const { config } = kube.loadKubeConfig({
         kubeconfig: options.kubeconfig,
         context: options.kubeContext,
         env,
       });
-      cluster = new KubernetesWorkloads(config);
+      cluster = new kube.KubernetesWorkloads(config);
     } catch (error) {
-      if (error instanceof KubeConfigError) throw new UsageError(error.message);
+      if (error instanceof kube.KubeConfigError) throw new UsageError(error.message);
       throw error;
     }
+  }
   const models = (options.models?.split(",") ?? DEFAULT_MODELS).map((m) => m.trim()) as ModelName[];
   for (const m of models)
     if (!MODEL_NAMES.includes(m))
@@ -222,7 +227,7 @@ export async function recommendCommand(
             hpa: await cluster.findHpa(group.ref.namespace, group.ref),
           };
         } catch (error) {
-          if (!(error instanceof KubernetesError)) throw error;
+          if (!(error instanceof (kube as Kube).KubernetesError)) throw error;
           clusterErrors.push(error.message);
           unreadable.add(`${group.ref.kind}/${group.ref.namespace}/${group.ref.name}`);
         }
@@ -235,7 +240,7 @@ export async function recommendCommand(
       const plans = workloadPlans(report, containerOf).filter(
         (p) => !unreadable.has(`${p.workload.kind}/${p.workload.namespace}/${p.workload.name}`),
       );
-      applied = await applyPlans(cluster as KubernetesWorkloads, plans, {
+      applied = await (kube as Kube).applyPlans(cluster as KubernetesWorkloads, plans, {
         serverSide: options.serverSide === true,
         force: options.forceConflicts === true,
         dryRunOnly: clusterErrors.length > 0,
