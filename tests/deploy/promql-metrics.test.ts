@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DASHBOARDS } from "../../scripts/dashboards/index.js";
-import { createTelemetry } from "../../src/telemetry/registry.js";
+import { platformApps } from "../support/platform-app.js";
 import { type DashboardQuery, dashboardPromql } from "./support/dashboard-queries.js";
 import { promqlMetricNames } from "./support/promql-metric-names.js";
 import { exists, RULES_FILE, readYaml } from "./support/repo.js";
@@ -18,16 +18,22 @@ const OTHER_EXPORTERS: ReadonlyArray<{ pattern: RegExp; why: string }> = [
   { pattern: /^kube_[a-z0-9_]+$/, why: "kube-state-metrics" },
 ];
 
-/** Every series name Aurea's registry exports: histograms as their `_bucket`, `_sum`, `_count`. */
+const open = platformApps();
+
+/**
+ * Every series name the whole platform (API, runs, queue, schedules, store, rightsizing and
+ * experiments, each registering its metrics where it is made) answers on `GET /metrics`:
+ * histograms as their `_bucket`, `_sum`, `_count`.
+ */
 async function aureaSeriesNames(): Promise<Set<string>> {
-  const { registry } = createTelemetry({ version: "0.0.0-test" });
+  const { request } = await open({ env: { AUREA_METRICS_AUTH: "none" } });
+  const response = await request("GET", "/metrics");
+  expect(response.statusCode).toBe(200);
   const names = new Set<string>();
-  for (const metric of await registry.getMetricsAsJSON()) {
-    const type = String(metric.type);
-    if (type === "histogram")
-      for (const suffix of ["_bucket", "_sum", "_count"]) names.add(metric.name + suffix);
-    else if (type === "summary") for (const suffix of ["", "_sum", "_count"]) names.add(metric.name + suffix);
-    else names.add(metric.name);
+  for (const [, name, type] of response.body.matchAll(/^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (\w+)$/gm)) {
+    if (type === "histogram") for (const suffix of ["_bucket", "_sum", "_count"]) names.add(name + suffix);
+    else if (type === "summary") for (const suffix of ["", "_sum", "_count"]) names.add(name + suffix);
+    else names.add(name!);
   }
   return names;
 }
