@@ -208,7 +208,7 @@ export function useSession() {
 }
 
 /* Rightsizing: recommendations and experiments. */
-export const rightsizingKeys = {
+const rightsizingKeys = {
   recommendations: ["recommendations"] as const,
   recommendationList: (cursor: string | undefined) => ["recommendations", "list", cursor] as const,
   recommendation: (id: number) => ["recommendations", "one", id] as const,
@@ -218,7 +218,7 @@ export const rightsizingKeys = {
   experiment: (id: number) => ["experiments", "one", id] as const,
 };
 
-export const isRecommendationRunning = (status: RecommendationStatus) => status === "running";
+const isRecommendationRunning = (status: RecommendationStatus) => status === "running";
 
 export function useRecommendationList(cursor: string | undefined, limit = 20) {
   return useQuery({
@@ -259,7 +259,7 @@ export function useCreateRecommendation() {
 }
 
 const EXPERIMENT_DONE = new Set<ExperimentStatus>(["complete", "failed", "interrupted", "cancelled"]);
-export const isExperimentDone = (status: ExperimentStatus) => EXPERIMENT_DONE.has(status);
+const isExperimentDone = (status: ExperimentStatus) => EXPERIMENT_DONE.has(status);
 
 export function useExperimentList(cursor: string | undefined, limit = 20) {
   return useQuery({

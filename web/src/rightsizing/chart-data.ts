@@ -10,7 +10,7 @@ export interface Levels {
 }
 
 /** The order of the chart's series after x; the chart's options and the legend follow it. */
-export const SERIES = ["mean", "peak", "forecast", "upper", "request", "limit", "vpa", "krr"] as const;
+const SERIES = ["mean", "peak", "forecast", "upper", "request", "limit", "vpa", "krr"] as const;
 export type SeriesKey = (typeof SERIES)[number];
 export const seriesIndex = (key: SeriesKey) => SERIES.indexOf(key) + 1;
 
