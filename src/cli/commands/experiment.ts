@@ -104,7 +104,7 @@ function numbers(text: string, flag: string, example: string): number[] {
 }
 
 /** The experiment the flags describe, validated (numbers and shapes by the same schema as the API). */
-export function specFromExperimentFlags(o: ExperimentOptions): ExperimentSpec {
+function specFromExperimentFlags(o: ExperimentOptions): ExperimentSpec {
   if (o.url === undefined) throw new UsageError("--url is required: the HTTP target to load");
   if (o.rates === undefined)
     throw new UsageError("--rates is required: the arrival rates of the steps, per second, e.g. 10,20,40,80");

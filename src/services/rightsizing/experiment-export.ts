@@ -13,7 +13,7 @@ const field = (value: string | number | boolean | null | undefined) => {
 };
 
 /** The CSV's columns with their units, as the metadata describes them. */
-export const STEP_COLUMNS: readonly { name: string; unit: string; description: string }[] = [
+const STEP_COLUMNS: readonly { name: string; unit: string; description: string }[] = [
   { name: "step", unit: "", description: "step number (1, 2, …), in the order the steps ran" },
   { name: "replicas", unit: "", description: "replicas of the workload during the step" },
   { name: "status", unit: "", description: "complete, failed (could not run, or cut short) or running" },

@@ -123,7 +123,7 @@ export interface ExperimentOutcome {
 }
 
 /** After a step's window, Prometheus is asked once its last scrape has surely been stored. */
-export const SETTLE_MS = 1500;
+const SETTLE_MS = 1500;
 
 /** Failure reasons that mean the target was not reached at all (rather than overloaded). */
 const UNREACHABLE = new Set([
@@ -162,7 +162,7 @@ function unlessAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 /** The capacity core's view of a complete step. */
-export function capacityStep(record: StepRecord): StepMeasurement {
+function capacityStep(record: StepRecord): StepMeasurement {
   const m = record.measurements!;
   return {
     step: record.step,
@@ -177,7 +177,7 @@ export function capacityStep(record: StepRecord): StepMeasurement {
 }
 
 /** The verdict over the complete steps so far. */
-export function experimentResult(spec: ExperimentSpec, steps: readonly StepRecord[]): ExperimentResult {
+function experimentResult(spec: ExperimentSpec, steps: readonly StepRecord[]): ExperimentResult {
   const complete = steps.filter((s) => s.status === "complete" && s.measurements);
   const capacity = deriveCapacity(complete.map(capacityStep), spec.slo);
   return {

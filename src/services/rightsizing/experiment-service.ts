@@ -68,7 +68,7 @@ export interface ExperimentView {
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** A stored step in the runner's terms. */
-export function stepRecord(row: ExperimentStepRow): StepRecord {
+function stepRecord(row: ExperimentStepRow): StepRecord {
   return {
     step: row.step,
     replicas: row.replicas,

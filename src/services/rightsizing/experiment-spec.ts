@@ -16,8 +16,8 @@ import { sloProblem } from "../../rightsizing/capacity.js";
  */
 
 /** Added to an SLO that says nothing about errors: a step whose requests fail is not within it. */
-export const DEFAULT_ERROR_SLO = "error_rate<1%";
-export const DEFAULT_SLO = "p95<300ms";
+const DEFAULT_ERROR_SLO = "error_rate<1%";
+const DEFAULT_SLO = "p95<300ms";
 
 const MAX_STEPS = 200;
 
