@@ -23,12 +23,6 @@ export function replicasFor(
 export interface ForecastDemand {
   /** The highest per-block upper quantile over the horizon: the busiest hour. */
   readonly peak: number;
-  /**
-   * The quantile of demand over the whole horizon (every block's forecast + residuals pooled),
-   * the statistic a request is sized by: replicas sized on it are within their requests as
-   * often as a request is.
-   */
-  readonly covered: number;
   /** Per-block fused forecast and its upper band (the quantile of forecast + backtest residuals). */
   readonly point: number[];
   readonly upper: number[];
@@ -39,8 +33,8 @@ export interface ForecastDemand {
 /**
  * The demand replicas must cover: the series forecast by the ensemble (the same models, backtests
  * and residuals as the requests), each future block's `quantile` of forecast + residual, and the
- * highest of those over the horizon (a capacity must hold through the busiest hour, not on
- * average), along with the pooled quantile over the horizon.
+ * highest of those over the horizon: a capacity must hold through the busiest hour, not on
+ * average.
  */
 export async function forecastDemand(
   series: UsageSeries,
@@ -53,7 +47,6 @@ export async function forecastDemand(
   const upper = point.map((p) => mixtureQuantile([p], residuals, options.quantile));
   return {
     peak: Math.max(...upper),
-    covered: mixtureQuantile(point, residuals, options.quantile),
     point,
     upper,
     blockMs: ensemble.blockMs,

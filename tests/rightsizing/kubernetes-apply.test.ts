@@ -276,11 +276,11 @@ describe.skipIf(!hasPrometheus)(
       expect(workload).toMatchObject({
         hpa: null,
         hpa_checked: false,
-        replicas: { basis: "cpu", current: null, demand_statistic: "quantile" },
+        replicas: { basis: "cpu", current: null, demand_statistic: "request" },
       });
       const [rec] = JSON.parse(without.stdout).recommendations;
       expect(workload.replicas.capacity_per_replica).toBe(rec.cpu.request);
-      // Two identical pods: all replicas' CPU is twice what one needs, at the same quantile.
+      // Two identical pods: all replicas' CPU together gets twice the request one gets.
       expect(workload.replicas.demand / rec.cpu.request).toBeCloseTo(2, 1);
       expect(workload.replicas.recommended).toBe(
         Math.ceil(workload.replicas.demand / rec.cpu.request - 1e-9),

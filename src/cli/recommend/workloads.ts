@@ -6,6 +6,7 @@ import {
   type WorkloadRef,
 } from "../../rightsizing/kubernetes-patch.js";
 import type { ForecastModel } from "../../rightsizing/models/index.js";
+import { recommendSeries } from "../../rightsizing/recommend.js";
 import {
   cpuPerUnit,
   forecastDemand,
@@ -66,10 +67,10 @@ export interface ClusterView {
 /**
  * One workload's replica recommendation. With a request rate and a capacity: the forecast peak
  * request/s (the busiest hour's upper quantile) ÷ (capacity × target utilisation, default 0.7).
- * Otherwise from CPU: for each container, all replicas' CPU forecast at the requests' quantile ÷
- * its recommended request — the same statistic on both sides, so a steady workload keeps its
- * count, and utilisation 1 unless `--target-utilization` (the request already is what a replica
- * must cover); the container needing most replicas decides. With an HPA (cluster read), its bounds and CPU
+ * Otherwise from CPU: for each container, the request all replicas' CPU together would get ÷
+ * the container's recommended request — the same recommender on both sides, so a steady
+ * workload keeps its count — at utilisation 1 unless `--target-utilization` (the request already
+ * is what a replica must cover); the container needing most replicas decides. With an HPA (cluster read), its bounds and CPU
  * target instead of a count (`recommendReplicas`).
  */
 export async function workloadEntry(
@@ -127,7 +128,12 @@ export async function workloadEntry(
         const series = sources.workloadCpu.get(c.entry.name);
         const request = c.entry.cpu?.request ?? 0;
         if (!series || !(request > 0)) continue;
-        const d = (await forecastDemand(series, sources)).covered;
+        const total = await recommendSeries(series, {
+          models: sources.models,
+          cpuQuantile: sources.quantile,
+        });
+        if (!total.ok) throw new Error(`all replicas' CPU of ${c.entry.name}: ${total.error}`);
+        const d = total.recommendation.request;
         if (!worst || d / request > worst.demand / worst.request)
           worst = { container: c.entry.name, demand: d, request };
       }
@@ -155,7 +161,7 @@ export async function workloadEntry(
       recommended: rec.kind === "replicas" ? rec.replicas : null,
       current: cluster?.state?.replicas ?? null,
       demand: round(demand),
-      demand_statistic: basis === "cpu" ? "quantile" : "peak",
+      demand_statistic: basis === "cpu" ? "request" : "peak",
       capacity_per_replica: round(capacity),
       target_utilization: round(target),
       binding_container: binding,

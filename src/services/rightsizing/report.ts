@@ -60,10 +60,11 @@ export interface WorkloadEntry {
     current: number | null;
     /**
      * The demand the replicas must serve, forecast over the horizon: `peak` (request rate: the
-     * busiest hour's upper quantile) or `quantile` (CPU: the quantile the requests are sized by).
+     * busiest hour's upper quantile) or `request` (CPU: the request all replicas' CPU together
+     * gets from the same recommender as a replica's).
      */
     demand: number;
-    demand_statistic: "peak" | "quantile";
+    demand_statistic: "peak" | "request";
     capacity_per_replica: number;
     target_utilization: number;
     /** CPU basis: the container whose demand needs the most replicas. */
