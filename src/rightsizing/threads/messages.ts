@@ -11,7 +11,15 @@ export interface SeriesOptions {
   readonly memoryQuantile?: number;
 }
 
-export type ToThread = { type: "series"; index: number; series: UsageSeries } | { type: "end" };
+/** What was seen of a series' container besides its usage: OOM kill times (ms), CPU throttling. */
+export interface SeriesIncidents {
+  readonly oomKillsAt: readonly number[];
+  readonly throttled: boolean;
+}
+
+export type ToThread =
+  | { type: "series"; index: number; series: UsageSeries; incidents?: SeriesIncidents }
+  | { type: "end" };
 export type FromThread =
   | { type: "result"; index: number; result: SeriesResult }
   | { type: "failed"; index: number; message: string };

@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { SeriesResult } from "../recommend.js";
 import type { UsageSeries } from "../series.js";
-import type { FromThread, SeriesOptions, ToThread } from "./messages.js";
+import type { FromThread, SeriesIncidents, SeriesOptions, ToThread } from "./messages.js";
 
 const extension = extname(fileURLToPath(import.meta.url));
 const entry = new URL(`./thread-entry${extension}`, import.meta.url);
@@ -21,12 +21,13 @@ function startThread(options: SeriesOptions): Worker {
 /**
  * Recommends many series on `threads` worker threads (each fits one series at a time; the
  * models are single-threaded WebAssembly), handing the next series to whichever thread is free.
- * Results come back in the input's order.
+ * Results come back in the input's order. `incidents` gives a series' OOM kills and throttling.
  */
 export async function recommendInThreads(
   series: readonly UsageSeries[],
   options: SeriesOptions,
   threads: number,
+  incidents?: (series: UsageSeries) => SeriesIncidents,
 ): Promise<SeriesResult[]> {
   const results: SeriesResult[] = new Array(series.length);
   let next = 0;
@@ -45,10 +46,12 @@ export async function recommendInThreads(
                 return;
               }
               const index = next++;
+              const one = series[index] as UsageSeries;
               worker.postMessage({
                 type: "series",
                 index,
-                series: series[index] as UsageSeries,
+                series: one,
+                ...(incidents ? { incidents: incidents(one) } : {}),
               } satisfies ToThread);
             };
             worker.on("message", (message: FromThread) => {

@@ -13,7 +13,7 @@ port.on("message", (message: ToThread) => {
     port.close();
     return;
   }
-  recommendSeries(message.series, { ...options, models }).then(
+  recommendSeries(message.series, { ...options, ...message.incidents, models }).then(
     (result) => port.postMessage({ type: "result", index: message.index, result } satisfies FromThread),
     (error: unknown) =>
       port.postMessage({

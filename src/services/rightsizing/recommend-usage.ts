@@ -1,5 +1,5 @@
-import { type ModelName, modelsByName } from "../../rightsizing/models/index.js";
-import { recommendSeries, type SeriesResult } from "../../rightsizing/recommend.js";
+import type { ModelName } from "../../rightsizing/models/index.js";
+import type { SeriesResult } from "../../rightsizing/recommend.js";
 import type { UsageSeries } from "../../rightsizing/series.js";
 import { recommendInThreads } from "../../rightsizing/threads/recommend-in-threads.js";
 
@@ -16,32 +16,13 @@ export interface RecommendUsageOptions {
   readonly threads: number;
 }
 
-/**
- * Runs the recommendation pipeline over usage, results in the series' order. Series go to
- * worker threads; those with OOM kills or throttling seen are fitted here instead, because the
- * threads' messages carry no per-series events yet.
- */
+/** Runs the recommendation pipeline over usage on worker threads, results in the series' order. */
 export async function recommendUsage(
   usage: UsageToRecommend,
   { models, quantile, threads }: RecommendUsageOptions,
 ): Promise<SeriesResult[]> {
-  const events = (s: UsageSeries) => ({
+  return recommendInThreads(usage.series, { models, cpuQuantile: quantile }, threads, (s) => ({
     oomKillsAt: usage.oomKillsAt?.get(s.name) ?? [],
     throttled: usage.throttled?.has(s.name) ?? false,
-  });
-  const here = usage.series.filter((s) => events(s).oomKillsAt.length > 0 || events(s).throttled);
-  const away = usage.series.filter((s) => !here.includes(s));
-  const results = new Map<UsageSeries, SeriesResult>();
-  if (away.length > 0) {
-    const answered = await recommendInThreads(away, { models, cpuQuantile: quantile }, threads);
-    away.forEach((s, i) => {
-      results.set(s, answered[i] as SeriesResult);
-    });
-  }
-  if (here.length > 0) {
-    const fitted = modelsByName(models);
-    for (const s of here)
-      results.set(s, await recommendSeries(s, { models: fitted, cpuQuantile: quantile, ...events(s) }));
-  }
-  return usage.series.map((s) => results.get(s) as SeriesResult);
+  }));
 }
