@@ -180,20 +180,17 @@ export async function recommendCommand(
   const threads = Math.max(1, Math.floor(positive("--threads", options.threads, availableParallelism())));
   const recommendOptions = { cpuQuantile: quantile };
   let results: SeriesResult[];
+  const incidents = (s: UsageSeries) => ({
+    oomKillsAt: extra.oomKillsAt?.get(s.name) ?? [],
+    throttled: extra.throttled?.has(s.name) ?? false,
+  });
   if (threads > 1 && series.length >= 8)
-    results = await recommendInThreads(series, { models, ...recommendOptions }, threads);
+    results = await recommendInThreads(series, { models, ...recommendOptions }, threads, incidents);
   else {
     results = [];
     const fitted = modelsByName(models);
     for (const s of series)
-      results.push(
-        await recommendSeries(s, {
-          models: fitted,
-          ...recommendOptions,
-          oomKillsAt: extra.oomKillsAt?.get(s.name) ?? [],
-          throttled: extra.throttled?.has(s.name) ?? false,
-        }),
-      );
+      results.push(await recommendSeries(s, { models: fitted, ...recommendOptions, ...incidents(s) }));
   }
 
   let report = buildReport(source, now(), results, problems);
