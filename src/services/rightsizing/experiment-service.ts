@@ -320,6 +320,10 @@ export class ExperimentService {
       const outcome = await runExperiment(spec, previous, deps, signal);
       await this.#finish(current, outcome);
       log.info({ status: outcome.status, capacity: outcome.result.capacity_per_replica }, "experiment ended");
+    } catch (error) {
+      // A fault of Aurea's or of the store, not of the target: say so on the experiment if possible.
+      log.error({ err: error }, "experiment failed");
+      await this.#end(current.id, "failed", undefined, `internal error: ${message(error)}`).catch(() => {});
     } finally {
       await agent?.close();
     }
