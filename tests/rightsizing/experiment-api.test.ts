@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type PlatformApp, platformApps } from "../support/platform-app.js";
+import { DRIVERS } from "../support/stores.js";
 import { type CapacityTarget, startCapacityTarget } from "./experiment-target.js";
 
 const LOOPBACK = { AUREA_ALLOW_HOSTS: "127.0.0.1" };
@@ -25,7 +26,8 @@ async function waitFor(
 }
 const ended = (e: Json) => !["pending", "running"].includes(e.status);
 
-describe("/api/v1/experiments against a real HTTP target of known capacity", () => {
+describe.each(DRIVERS)("/api/v1/experiments against a real HTTP target of known capacity (%s)", (driver) => {
+  const open = platformApps(driver);
   let target: CapacityTarget | undefined;
   afterEach(async () => {
     await target?.close();
@@ -211,6 +213,32 @@ describe("/api/v1/experiments against a real HTTP target of known capacity", () 
       /aurea_rightsizing_experiments_total\{status="cancelled"\} 1/,
     );
   }, 60_000);
+
+  it("pages the list newest first with a cursor", async () => {
+    const t = await open({ env: LOOPBACK });
+    const ids: number[] = [];
+    // Pending behind the first; cancelled right away so that nothing loads the target.
+    for (let i = 0; i < 3; i++) {
+      const e = (
+        await t.request("POST", "/api/v1/experiments", {
+          target: { kind: "http", url: "http://127.0.0.1:9/" },
+          rates: [10],
+          name: `e${i}`,
+        })
+      ).json() as Json;
+      ids.push(e.id);
+      await t.request("POST", `/api/v1/experiments/${e.id}/cancel`);
+    }
+    const first = (await t.request("GET", "/api/v1/experiments?limit=2")).json() as Json;
+    expect(first.items.map((e: Json) => e.id)).toEqual([ids[2], ids[1]]);
+    const second = (
+      await t.request("GET", `/api/v1/experiments?limit=2&cursor=${first.next_cursor}`)
+    ).json() as Json;
+    expect(second.items.map((e: Json) => e.id)).toEqual([ids[0]]);
+    expect(second.next_cursor).toBeNull();
+    const filtered = (await t.request("GET", "/api/v1/experiments?status=cancelled,complete")).json() as Json;
+    expect(filtered.items).toHaveLength(3);
+  });
 });
 
 describe("/api/v1/experiments refuses bad input with the field and the rule", () => {
@@ -377,26 +405,6 @@ describe("/api/v1/experiments refuses bad input with the field and the rule", ()
     const status = await t.request("GET", "/api/v1/experiments?status=done");
     expect(status.statusCode).toBe(400);
     expect(status.json().details[0].field).toBe("status.0");
-  });
-
-  it("pages the list newest first with a cursor", async () => {
-    const t = await open({ env: LOOPBACK });
-    const ids: number[] = [];
-    // Pending behind the first; cancelled right away so that nothing loads the target.
-    for (let i = 0; i < 3; i++) {
-      const e = (await t.request("POST", "/api/v1/experiments", { ...good, name: `e${i}` })).json() as Json;
-      ids.push(e.id);
-      await t.request("POST", `/api/v1/experiments/${e.id}/cancel`);
-    }
-    const first = (await t.request("GET", "/api/v1/experiments?limit=2")).json() as Json;
-    expect(first.items.map((e: Json) => e.id)).toEqual([ids[2], ids[1]]);
-    const second = (
-      await t.request("GET", `/api/v1/experiments?limit=2&cursor=${first.next_cursor}`)
-    ).json() as Json;
-    expect(second.items.map((e: Json) => e.id)).toEqual([ids[0]]);
-    expect(second.next_cursor).toBeNull();
-    const filtered = (await t.request("GET", "/api/v1/experiments?status=cancelled,complete")).json() as Json;
-    expect(filtered.items).toHaveLength(3);
   });
 
   it("documents the routes in the OpenAPI document", async () => {
