@@ -81,12 +81,15 @@ export class ExperimentsRepo {
       .orderBy(asc(experiments.id));
   }
 
-  /** pending (or running, on resume) → running; undefined when it has ended meanwhile (cancelled). */
-  async start(id: number): Promise<ExperimentRow | undefined> {
+  /**
+   * pending → running, once (the process whose update moves it runs it); with `resume` also a
+   * running one (left by a process that stopped). Undefined when it has ended or is taken.
+   */
+  async start(id: number, { resume = false }: { resume?: boolean } = {}): Promise<ExperimentRow | undefined> {
     const [row] = await this.#db
       .update(experiments)
       .set({ status: "running", startedAt: sql`coalesce(${experiments.startedAt}, now())` })
-      .where(and(eq(experiments.id, id), inArray(experiments.status, UNFINISHED)))
+      .where(and(eq(experiments.id, id), inArray(experiments.status, resume ? UNFINISHED : ["pending"])))
       .returning();
     return row;
   }

@@ -93,6 +93,8 @@ export class ExperimentService {
   #current: { id: number; controller: AbortController; cancelled: boolean } | undefined;
   #done: Promise<void> = Promise.resolve();
   #closed = false;
+  /** This process is the only one running experiments: a `running` one was left by its predecessor. */
+  #exclusive = false;
 
   constructor(deps: ExperimentServiceDeps) {
     this.#d = deps;
@@ -183,6 +185,7 @@ export class ExperimentService {
    * processes a running experiment may be another's, and nothing tells them apart.
    */
   async resume({ exclusive }: { exclusive: boolean }): Promise<number> {
+    this.#exclusive = exclusive;
     const unfinished = await this.#d.repo.unfinished();
     const mine = exclusive ? unfinished : unfinished.filter((e) => e.status === "pending");
     for (const e of mine) this.#enqueue(e.id);
@@ -259,7 +262,7 @@ export class ExperimentService {
   async #run(current: { id: number; controller: AbortController; cancelled: boolean }): Promise<void> {
     const { repo, logger, metrics } = this.#d;
     const log = logger.child({ experiment_id: current.id });
-    const row = await repo.start(current.id);
+    const row = await repo.start(current.id, { resume: this.#exclusive });
     if (!row) return;
     const parsed = parseExperimentSpec(row.spec, this.#d.limits);
     if (!parsed.success) {
