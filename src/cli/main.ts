@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 import { execute } from "./program.js";
 
-/** The only place that ends the process. First Ctrl-C cancels a run (partial result printed); the second exits. */
+/**
+ * The only place that ends the process. First Ctrl-C cancels a run or an experiment (the partial
+ * result printed); the second exits.
+ */
 const controller = new AbortController();
 let interrupts = 0;
 const onInterrupt = () => {
@@ -10,7 +13,7 @@ const onInterrupt = () => {
   else process.exit(130);
 };
 const command = process.argv[2];
-if (command === "run") process.on("SIGINT", onInterrupt);
+if (command === "run" || command === "experiment") process.on("SIGINT", onInterrupt);
 
 const code = await execute(process.argv.slice(2), {
   stdout: process.stdout,

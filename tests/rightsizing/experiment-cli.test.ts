@@ -9,6 +9,7 @@ import {
   type KubeStandIn,
   startKubeApiServerStandIn,
 } from "../support/kube-apiserver-standin.js";
+import { startCli } from "../support/spawn-cli.js";
 import { closedPort, startCapacityTarget } from "./experiment-target.js";
 
 async function aurea(
@@ -184,6 +185,32 @@ describe("aurea experiment against real targets", () => {
       expect(table).toMatch(/^\s+1\s+1\s+10\.0 .* pass$/m);
       expect(table).toMatch(/^\s+2\s+1\s+20\.0 .* cut short$/m);
       expect(table).toMatch(/at least 10\.\d\/s/);
+    } finally {
+      await target.close();
+    }
+  });
+
+  it("a real SIGINT to the `aurea experiment` process does the same", async () => {
+    const target = await startCapacityTarget();
+    try {
+      const { child, finished } = startCli([
+        "experiment",
+        "--url",
+        target.url,
+        "--rates",
+        "10,20,30",
+        "--step",
+        "1s",
+        "--warmup",
+        "0s",
+      ]);
+      child.stderr?.on("data", (chunk: Buffer) => {
+        if (chunk.toString().includes("step 2/")) setTimeout(() => child.kill("SIGINT"), 300);
+      });
+      const r = await finished;
+      expect(r.code).toBe(130);
+      expect(r.stdout).toMatch(/^\s+1\s+1\s+10\.0 .* pass$/m);
+      expect(r.stdout).toMatch(/^\s+2\s+1\s+20\.0 .* cut short$/m);
     } finally {
       await target.close();
     }

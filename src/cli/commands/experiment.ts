@@ -1,7 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { ENGINE_LIMITS, type FieldError, fieldErrors } from "../../engine/index.js";
 import { VERSION } from "../../server/version.js";
-import { KubeConfigError, KubernetesWorkloads, loadKubeConfig } from "../../services/kubernetes/index.js";
 import { experimentCsv, experimentMetadata } from "../../services/rightsizing/experiment-export.js";
 import { experimentQueries, ResourceProbe } from "../../services/rightsizing/experiment-resources.js";
 import {
@@ -167,7 +166,11 @@ function specFromExperimentFlags(o: ExperimentOptions): ExperimentSpec {
   return parsed.data;
 }
 
-function scalerFor(spec: ExperimentSpec, o: ExperimentOptions, env: Record<string, string | undefined>) {
+async function scalerFor(
+  spec: ExperimentSpec,
+  o: ExperimentOptions,
+  env: Record<string, string | undefined>,
+): Promise<ReplicaScaler | undefined> {
   if (o.kubeContext === undefined && o.kubeconfig === undefined) {
     if (needsScaling(spec)) throw new UsageError(scalerRequired("cli"));
     return undefined;
@@ -177,11 +180,14 @@ function scalerFor(spec: ExperimentSpec, o: ExperimentOptions, env: Record<strin
     throw new UsageError(
       "--kube-context needs --namespace and --workload (the Deployment or StatefulSet to scale)",
     );
+  // Loaded on use, as `aurea recommend` does: @kubernetes/client-node pulls in node-fetch 2, whose
+  // punycode import prints a deprecation warning on Node 22+.
+  const kube = await import("../../services/kubernetes/index.js");
   try {
-    const { config } = loadKubeConfig({ context: o.kubeContext, kubeconfig: o.kubeconfig, env });
-    return new KubernetesWorkloads(config) as ReplicaScaler;
+    const { config } = kube.loadKubeConfig({ context: o.kubeContext, kubeconfig: o.kubeconfig, env });
+    return new kube.KubernetesWorkloads(config) as ReplicaScaler;
   } catch (error) {
-    if (error instanceof KubeConfigError) throw new UsageError(error.message);
+    if (error instanceof kube.KubeConfigError) throw new UsageError(error.message);
     throw error;
   }
 }
@@ -197,7 +203,7 @@ export async function experimentCommand(
   env: Record<string, string | undefined>,
 ): Promise<number> {
   const spec = specFromExperimentFlags(options);
-  const scaler = scalerFor(spec, options, env);
+  const scaler = await scalerFor(spec, options, env);
   const signal = io.signal ?? new AbortController().signal;
   const resources = spec.prometheus
     ? new ResourceProbe(
