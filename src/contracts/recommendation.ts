@@ -33,6 +33,11 @@ const prometheusUrl = z
     error: "must not hold credentials (they would be stored and listed with the source)",
   });
 
+/** The workload kinds a recommendation's replicas are for. */
+const WORKLOAD_KINDS = ["Deployment", "StatefulSet"] as const;
+/** Longest PromQL a recommendation may carry. */
+const MAX_QUERY_LENGTH = 4000;
+
 /** Most points one series of a Prometheus collection may have (days × 86,400 ÷ step). */
 export const MAX_POINTS_PER_SERIES = 100_000;
 
@@ -88,6 +93,41 @@ export const recommendationInput = z.strictObject({
         .lt(1, { error: "must be below 1, e.g. 0.97" })
         .optional()
         .describe("share of future 5-minute intervals the CPU request should cover (default 0.97)"),
+      capacity_per_replica: z
+        .number({ error: "must be a number of requests per second" })
+        .gt(0, { error: "must be above 0" })
+        .max(1e9, { error: "must be at most 1,000,000,000" })
+        .optional()
+        .describe(
+          "requests/s one replica serves: replicas from the forecast request rate (Prometheus, one workload)",
+        ),
+      experiment_id: z
+        .number({ error: "must be an experiment's id" })
+        .int({ error: "must be an experiment's id" })
+        .positive({ error: "must be an experiment's id" })
+        .optional()
+        .describe("take capacity_per_replica from this complete load experiment's result"),
+      target_utilization: z
+        .number({ error: "must be a number" })
+        .gt(0, { error: "must be above 0" })
+        .max(1, { error: "must be at most 1: a share of a replica's capacity, e.g. 0.7" })
+        .optional()
+        .describe(
+          "share of a replica's capacity to use at the peak (default 0.7 from a request rate; 1 from CPU)",
+        ),
+      request_rate_query: z
+        .string({ error: "must be a PromQL string" })
+        .trim()
+        .min(1, { error: "must not be empty" })
+        .max(MAX_QUERY_LENGTH, { error: `must be at most ${MAX_QUERY_LENGTH} characters` })
+        .optional()
+        .describe(
+          "PromQL of the workload's total requests/s (one series); the standard http_requests_total rate",
+        ),
+      workload_kind: z
+        .enum(WORKLOAD_KINDS, { error: `must be one of ${WORKLOAD_KINDS.join(", ")}` })
+        .optional()
+        .describe("the kind of the workloads (default Deployment)"),
     })
     .default({}),
 });
@@ -149,9 +189,50 @@ const resourceEntry = z.looseObject({
 });
 const request = z.looseObject({ request: z.number() });
 
+/** One workload's replicas (src/services/rightsizing/report.ts `WorkloadEntry`). */
+const workloadEntry = z.looseObject({
+  kind: z.enum(["Deployment", "StatefulSet", "DaemonSet"]),
+  namespace: z.string(),
+  name: z.string(),
+  containers: z.array(z.string()).describe("the entries of recommendations (by name) in it"),
+  replicas: z
+    .looseObject({
+      basis: z.enum(["request_rate", "cpu"]),
+      unit: z.enum(["requests_per_second", "cores"]),
+      recommended: z.number().nullable().describe("null when an HPA owns the count"),
+      current: z.number().nullable().describe("null: no cluster was read"),
+      demand: z.number(),
+      demand_statistic: z.enum(["peak", "request"]),
+      capacity_per_replica: z.number(),
+      target_utilization: z.number(),
+      binding_container: z.string().nullable(),
+    })
+    .nullable(),
+  hpa: z
+    .looseObject({
+      name: z.string(),
+      current: z.looseObject({
+        min_replicas: z.number(),
+        max_replicas: z.number(),
+        cpu_utilization: z.number().nullable(),
+        memory_utilization: z.number().nullable(),
+      }),
+      recommended: z.looseObject({
+        min_replicas: z.number(),
+        max_replicas: z.number(),
+        cpu_utilization: z.number().nullable(),
+      }),
+      replicas_at_peak: z.number(),
+      reason: z.string(),
+    })
+    .nullable(),
+  hpa_checked: z.boolean().describe("false: no cluster was asked, an HPA is not known of"),
+  replicas_error: z.string().nullable(),
+});
+
 /**
  * What `aurea recommend --json` prints (src/services/rightsizing/report.ts). Loose: fields the
- * report gains (such as `workloads`) pass through rather than being stripped.
+ * report gains pass through rather than being stripped.
  */
 export const reportView = z.looseObject({
   source: z.string(),
@@ -171,12 +252,33 @@ export const reportView = z.looseObject({
       }),
     }),
   ),
+  workloads: z
+    .array(workloadEntry)
+    .default([])
+    .describe("per workload its replicas (Prometheus sources); empty for a CSV"),
   errors: z.array(z.looseObject({ name: z.string(), resource: z.string(), message: z.string() })),
   problems: z.array(z.looseObject({ line: z.number(), reason: z.string() })),
 });
 
 export const recommendationView = recommendationSummary.extend({
-  options: z.object({ models: z.array(z.string()), quantile: z.number() }),
+  options: z.object({
+    models: z.array(z.string()),
+    quantile: z.number(),
+    capacity_per_replica: z
+      .number()
+      .nullable()
+      .describe("given, or taken from experiment_id; null: replicas from CPU"),
+    experiment_id: z.number().nullable(),
+    capacity_status: z
+      .string()
+      .nullable()
+      .describe(
+        "the experiment's verdict: lower_bound when its SLO never failed (replicas are then an upper bound)",
+      ),
+    target_utilization: z.number().nullable().describe("null: the default of the basis"),
+    request_rate_query: z.string().nullable().describe("null: the standard query (when a capacity is given)"),
+    workload_kind: z.enum(WORKLOAD_KINDS),
+  }),
   report: reportView
     .nullable()
     .describe("null while running (and for a failed one that never got to fitting: see error)"),

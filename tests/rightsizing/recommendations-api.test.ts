@@ -74,7 +74,17 @@ describe.each(DRIVERS)("/api/v1/recommendations (%s)", (driver) => {
     const done = await finished(t, summary.id);
     expect(done.status).toBe("complete");
     expect(done.series_count).toBe(1);
-    expect(done.options).toEqual({ models: ["seasonal_naive", "mstl"], quantile: 0.97 });
+    // A CSV has no workloads: no replica options.
+    expect(done.options).toEqual({
+      models: ["seasonal_naive", "mstl"],
+      quantile: 0.97,
+      capacity_per_replica: null,
+      experiment_id: null,
+      capacity_status: null,
+      target_utilization: null,
+      request_rate_query: null,
+      workload_kind: "Deployment",
+    });
     const cli = await aurea("recommend", "--csv", NAB, "--json");
     expect(cli.code).toBe(0);
     const expected = JSON.parse(cli.stdout);

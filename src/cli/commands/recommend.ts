@@ -5,24 +5,26 @@ import { CsvFormatError, type CsvProblem, parseUsageCsv } from "../../rightsizin
 import { DEFAULT_MODELS, MODEL_NAMES, type ModelName, modelsByName } from "../../rightsizing/models/index.js";
 import { recommendSeries, type SeriesResult } from "../../rightsizing/recommend.js";
 import type { UsageSeries } from "../../rightsizing/series.js";
-import { toGrid } from "../../rightsizing/series.js";
 import { recommendInThreads } from "../../rightsizing/threads/recommend-in-threads.js";
 import type { ApplyResult } from "../../services/kubernetes/apply-plan.js";
 import type { KubernetesWorkloads } from "../../services/kubernetes/workloads.js";
-import { collectUsage, seriesName } from "../../services/rightsizing/collect-usage.js";
+import { collectUsage } from "../../services/rightsizing/collect-usage.js";
 import { PrometheusClient, PrometheusError } from "../../services/rightsizing/prometheus-client.js";
 import { buildReport, type WorkloadEntry } from "../../services/rightsizing/report.js";
 import { standardQueries } from "../../services/rightsizing/usage-queries.js";
-import { EXIT, UsageError } from "../exit-codes.js";
-import { applyJson, formatApply, formatCsv, formatPatches, formatTable } from "../recommend/format.js";
 import {
   type ClusterView,
   type ContainerOf,
+  containerPlacer,
   groupByWorkload,
+  type ReplicaInputs,
   type ReplicaSources,
+  replicaInputs,
   workloadEntry,
   workloadPlans,
-} from "../recommend/workloads.js";
+} from "../../services/rightsizing/workloads.js";
+import { EXIT, UsageError } from "../exit-codes.js";
+import { applyJson, formatApply, formatCsv, formatPatches, formatTable } from "../recommend/format.js";
 import type { CommandIo } from "./run.js";
 
 export interface RecommendOptions {
@@ -115,7 +117,7 @@ export async function recommendCommand(
   let problems: CsvProblem[] = [];
   let source: string;
   const extra: { oomKillsAt?: ReadonlyMap<string, number[]>; throttled?: ReadonlySet<string> } = {};
-  let replicaInputs: Omit<ReplicaSources, "models" | "quantile"> | undefined;
+  let replicas: ReplicaInputs | undefined;
   const notes: string[] = [];
   if (options.csv) {
     source = `csv:${options.csv}`;
@@ -149,11 +151,13 @@ export async function recommendCommand(
     const queries = standardQueries(options.namespace as string, options.workload, {
       requestRate: options.requestRateQuery,
     });
+    // The replica queries too: all replicas' CPU and, with a capacity, the request rate.
     const window = {
       startSeconds: end - days * 86_400,
       endSeconds: end,
       stepSeconds: step,
       maxSeries: positive("--max-series", options.maxSeries, 200),
+      replicas: { requestRate: options.capacityPerReplica !== undefined },
     };
     try {
       const collected = await collectUsage(client, queries, window);
@@ -161,7 +165,15 @@ export async function recommendCommand(
       extra.oomKillsAt = collected.oomKillsAt;
       extra.throttled = collected.throttled;
       for (const q of collected.empty) notes.push(`no series for ${q}`);
-      if (collected.series.length > 0) replicaInputs = await replicaSeries(client, queries, window, options);
+      if (collected.series.length > 0 && collected.replicaUsage)
+        replicas = replicaInputs(collected.replicaUsage, {
+          capacityPerReplica:
+            options.capacityPerReplica === undefined ? undefined : Number(options.capacityPerReplica),
+          targetUtilisation:
+            options.targetUtilization === undefined ? undefined : Number(options.targetUtilization),
+          requestRateQuery: queries.requestRate as string,
+          requestRateOption: "--request-rate-query",
+        });
     } catch (error) {
       if (error instanceof PrometheusError) {
         io.stderr.write(`aurea recommend: ${error.message}\n`);
@@ -194,25 +206,17 @@ export async function recommendCommand(
   }
 
   let report = buildReport(source, now(), results, problems);
-  const containerOf: ContainerOf = (name) => {
-    const [namespace, container] = name.includes("/")
-      ? name.split("/", 2)
-      : [options.namespace ?? "default", name];
-    return {
-      workload: {
-        kind: options.workloadKind === "statefulset" ? "StatefulSet" : "Deployment",
-        name: options.workload ?? (container as string),
-        namespace: namespace as string,
-      },
-      container: container as string,
-    };
-  };
+  const containerOf: ContainerOf = containerPlacer({
+    namespace: options.namespace ?? "default",
+    workload: options.workload,
+    kind: options.workloadKind === "statefulset" ? "StatefulSet" : "Deployment",
+  });
 
   // Replicas (Prometheus only) and, with a cluster, HPAs and --apply.
   const clusterErrors: string[] = [];
   let applied: ApplyResult | undefined;
-  if (replicaInputs) {
-    const sources: ReplicaSources = { ...replicaInputs, models: modelsByName(models), quantile };
+  if (replicas) {
+    const sources: ReplicaSources = { ...replicas, models: modelsByName(models), quantile };
     const workloads: WorkloadEntry[] = [];
     const unreadable = new Set<string>();
     for (const group of groupByWorkload(report, containerOf)) {
@@ -357,62 +361,4 @@ async function capacityFromExperiment(path: string): Promise<{ capacity: number;
         note: `the experiment's SLO never failed: ${capacity} req/s per replica is a lower bound, so the replicas are an upper bound`,
       }
     : { capacity };
-}
-
-/**
- * The series replicas are recommended from: all replicas' CPU per container and, with a
- * capacity, the request rate (which must be one series: the workload's total).
- */
-async function replicaSeries(
-  client: PrometheusClient,
-  queries: ReturnType<typeof standardQueries>,
-  window: { startSeconds: number; endSeconds: number; stepSeconds: number },
-  options: RecommendOptions,
-): Promise<Omit<ReplicaSources, "models" | "quantile">> {
-  const grid = (s: { labels: Readonly<Record<string, string>>; times: number[]; values: number[] }) => ({
-    name: seriesName(s.labels),
-    resource: "cpu" as const,
-    ...toGrid(
-      s.times.map((t) => t * 1000),
-      s.values,
-      window.stepSeconds * 1000,
-    ),
-  });
-  const range = (expr: string) =>
-    client.queryRange(expr, window.startSeconds, window.endSeconds, window.stepSeconds);
-  // A failing replica query costs the replica recommendation, not the requests already made.
-  const workloadCpu = new Map<string, ReturnType<typeof grid>>();
-  try {
-    for (const s of await range(queries.workloadCpu as string)) {
-      const g = grid(s);
-      workloadCpu.set(g.name, g);
-    }
-  } catch (error) {
-    if (!(error instanceof PrometheusError)) throw error;
-  }
-  const common = {
-    workloadCpu,
-    ...(options.targetUtilization === undefined
-      ? {}
-      : { targetUtilisation: Number(options.targetUtilization) }),
-  };
-  if (options.capacityPerReplica === undefined) return common;
-  const expr = queries.requestRate as string;
-  let requestRate: NonNullable<ReplicaSources["requestRate"]>;
-  try {
-    const rate = await range(expr);
-    requestRate =
-      rate.length === 1
-        ? { ...grid(rate[0] as (typeof rate)[number]), name: "request rate" }
-        : {
-            error:
-              rate.length === 0
-                ? `the request-rate query returned nothing (${expr}): give --request-rate-query`
-                : `the request-rate query returned ${rate.length} series; it must return one, the workload's total (sum(...)): ${expr}`,
-          };
-  } catch (error) {
-    if (!(error instanceof PrometheusError)) throw error;
-    requestRate = { error: error.message };
-  }
-  return { ...common, capacityPerReplica: Number(options.capacityPerReplica), requestRate };
 }

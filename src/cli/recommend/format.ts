@@ -1,7 +1,7 @@
 import { toYaml } from "../../rightsizing/yaml-emit.js";
 import type { ApplyResult, PlanOutcome } from "../../services/kubernetes/apply-plan.js";
 import type { RecommendReport, WorkloadEntry } from "../../services/rightsizing/report.js";
-import { type ContainerOf, workloadPlans } from "./workloads.js";
+import { type ContainerOf, workloadPlans } from "../../services/rightsizing/workloads.js";
 
 const num = (x: number | undefined | null) =>
   x === undefined || x === null ? "-" : Number(x.toPrecision(4)).toString();

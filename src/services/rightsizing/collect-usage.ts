@@ -15,6 +15,18 @@ export interface CollectOptions {
   readonly stepSeconds: number;
   /** A query returning more series than this is refused rather than recommended blindly. */
   readonly maxSeries?: number;
+  /**
+   * Also the series replicas are recommended from: all replicas' CPU per container
+   * (`workloadCpu`) and, with `requestRate`, the workload's request rate.
+   */
+  readonly replicas?: { readonly requestRate: boolean } | null | undefined;
+}
+
+/** All replicas' CPU per container and the request rate as collected, or why Prometheus refused them. */
+export interface ReplicaUsage {
+  readonly workloadCpu: UsageSeries[] | { readonly error: string };
+  /** Only when collected (a capacity per replica was given). */
+  readonly requestRate?: UsageSeries[] | { readonly error: string };
 }
 
 export interface CollectedUsage {
@@ -24,17 +36,43 @@ export interface CollectedUsage {
   readonly throttled: ReadonlySet<string>;
   /** Queries that returned nothing (not an error for the optional ones). */
   readonly empty: string[];
+  /** With `CollectOptions.replicas`. */
+  readonly replicaUsage?: ReplicaUsage;
+  /** Replica queries Prometheus refused, by their key, with its message (stored with a collection). */
+  readonly failedQueries: FailedQueries;
 }
 
 /** The queries a collection runs, by the key its chunks are stored under. */
-const COLLECTED_QUERIES = [
+const USAGE_QUERIES = [
   ["cpu", "cpu"],
   ["memory", "memory"],
   ["oom_kills", "oomKills"],
   ["throttling", "throttling"],
 ] as const satisfies readonly (readonly [string, keyof UsageQueries])[];
 
-export type CollectedQuery = (typeof COLLECTED_QUERIES)[number][0];
+/**
+ * The replica queries: a refusal of theirs (a bad PromQL, too many series) costs the replica
+ * recommendation, not the collection.
+ */
+const REPLICA_QUERIES = [
+  ["workload_cpu", "workloadCpu"],
+  ["request_rate", "requestRate"],
+] as const satisfies readonly (readonly [string, keyof UsageQueries])[];
+
+export type CollectedQuery = (typeof USAGE_QUERIES)[number][0] | (typeof REPLICA_QUERIES)[number][0];
+type ReplicaQuery = (typeof REPLICA_QUERIES)[number][0];
+export type FailedQueries = Readonly<Partial<Record<ReplicaQuery, string>>>;
+
+/** The queries a collection with these options runs, in the order it runs them. */
+function collectedQueries(options: CollectOptions) {
+  const replicas = REPLICA_QUERIES.filter(
+    ([query]) => options.replicas && (query === "workload_cpu" || options.replicas.requestRate),
+  );
+  return [
+    ...USAGE_QUERIES.map(([query, field]) => ({ query, field, optional: false })),
+    ...replicas.map(([query, field]) => ({ query, field, optional: true })),
+  ];
+}
 
 /** Chunks already fetched, by `chunkKey(query, chunk)`. */
 export type StoredChunks = ReadonlyMap<string, readonly PrometheusSeries[]>;
@@ -53,7 +91,7 @@ export interface ChunkedCollection {
 /** How many range requests a collection over this window makes in all. */
 export function chunksTotal(options: CollectOptions): number {
   return (
-    COLLECTED_QUERIES.length *
+    collectedQueries(options).length *
     rangeChunks(options.startSeconds, options.endSeconds, options.stepSeconds).length
   );
 }
@@ -87,21 +125,35 @@ export async function collectUsage(
   const maxSeries = options.maxSeries ?? 200;
   const chunks = rangeChunks(options.startSeconds, options.endSeconds, options.stepSeconds);
   const fetched = new Map<string, readonly PrometheusSeries[]>(collection.stored ?? []);
-  for (const [query, field] of COLLECTED_QUERIES) {
-    const expr = queries[field] as string;
-    for (const [index, chunk] of chunks.entries()) {
-      const key = chunkKey(query, index);
-      if (fetched.has(key)) continue;
-      collection.signal?.throwIfAborted();
-      const series = await client.queryRangeChunk(expr, chunk, options.stepSeconds, collection.signal);
-      // One chunk over the limit is enough to refuse: the rest need not be fetched.
-      if (series.length > maxSeries) throw tooMany(expr, series.length, maxSeries);
-      await collection.onChunk?.(query, index, series);
-      fetched.set(key, series);
+  const failed: Partial<Record<ReplicaQuery, string>> = {};
+  for (const { query, field, optional } of collectedQueries(options)) {
+    const expr = queries[field];
+    try {
+      if (expr === undefined) throw new PrometheusError(`no ${field} query was given`, "query");
+      for (const [index, chunk] of chunks.entries()) {
+        const key = chunkKey(query, index);
+        if (fetched.has(key)) continue;
+        collection.signal?.throwIfAborted();
+        const series = await client.queryRangeChunk(expr, chunk, options.stepSeconds, collection.signal);
+        // One chunk over the limit is enough to refuse: the rest need not be fetched.
+        if (series.length > maxSeries) throw tooMany(expr, series.length, maxSeries);
+        await collection.onChunk?.(query, index, series);
+        fetched.set(key, series);
+      }
+    } catch (error) {
+      // An unreachable (or forbidden) Prometheus fails the collection, to be resumed; a refused
+      // replica query is that query's answer.
+      const refused =
+        error instanceof PrometheusError && (error.kind === "query" || error.kind === "response");
+      if (!optional || !refused || collection.signal?.aborted) throw error;
+      failed[query as ReplicaQuery] = error.message;
     }
   }
-  return assembleUsage(queries, options, (query) =>
-    chunks.map((_, index) => fetched.get(chunkKey(query, index)) ?? []),
+  return assembleUsage(
+    queries,
+    options,
+    (query) => chunks.map((_, index) => fetched.get(chunkKey(query, index)) ?? []),
+    failed,
   );
 }
 
@@ -113,6 +165,7 @@ export function assembleUsage(
   queries: UsageQueries,
   options: CollectOptions,
   chunksOf: (query: CollectedQuery) => readonly (readonly PrometheusSeries[])[],
+  failedQueries: FailedQueries = {},
 ): CollectedUsage {
   const maxSeries = options.maxSeries ?? 200;
   const range = (query: CollectedQuery, field: keyof UsageQueries) => {
@@ -144,5 +197,27 @@ export function assembleUsage(
   const throttled = new Set<string>();
   for (const s of range("throttling", "throttling"))
     if (s.values.some((v) => v > 0.25)) throttled.add(seriesName(s.labels));
-  return { series: [...toSeries(cpu, "cpu"), ...toSeries(memory, "memory")], oomKillsAt, throttled, empty };
+  const replicaSeries = (query: ReplicaQuery, field: keyof UsageQueries) => {
+    const error = failedQueries[query];
+    if (error !== undefined) return { error };
+    const result = mergeChunks(chunksOf(query));
+    if (result.length > maxSeries)
+      return { error: tooMany(queries[field] as string, result.length, maxSeries).message };
+    return toSeries(result, "cpu");
+  };
+  const replicas = options.replicas;
+  const replicaUsage: ReplicaUsage | undefined = replicas
+    ? {
+        workloadCpu: replicaSeries("workload_cpu", "workloadCpu"),
+        ...(replicas.requestRate ? { requestRate: replicaSeries("request_rate", "requestRate") } : {}),
+      }
+    : undefined;
+  return {
+    series: [...toSeries(cpu, "cpu"), ...toSeries(memory, "memory")],
+    oomKillsAt,
+    throttled,
+    empty,
+    ...(replicaUsage ? { replicaUsage } : {}),
+    failedQueries: { ...failedQueries },
+  };
 }

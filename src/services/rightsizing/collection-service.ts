@@ -11,6 +11,7 @@ import {
   chunkKey,
   chunksTotal,
   collectUsage,
+  type FailedQueries,
 } from "./collect-usage.js";
 import { type PrometheusClient, PrometheusError, rangeChunks } from "./prometheus-client.js";
 import { fromStored, toStored } from "./stored-series.js";
@@ -26,6 +27,11 @@ export interface PrometheusSource {
   stepSeconds: number;
   maxSeries: number;
   queries: UsageQueries;
+  /**
+   * Whether the replica queries are collected too (all replicas' CPU, and the request rate with
+   * `requestRate`); absent in collections made before there were any.
+   */
+  replicas?: { requestRate: boolean } | null;
 }
 
 /** A CSV upload's source: its one chunk holds the parsed series on the grid of `stepMs`. */
@@ -53,6 +59,10 @@ export interface NewPrometheusCollection {
   maxSeries?: number;
   /** The standard queries for the namespace and workload unless given. */
   queries?: UsageQueries;
+  /** Also collect what replicas are recommended from (`CollectOptions.replicas`). */
+  replicas?: { requestRate: boolean } | null;
+  /** Replaces the standard request-rate query (with `replicas.requestRate`). */
+  requestRateQuery?: string | undefined;
   /** Context kept with it (the seed's JSON metadata: experiment, step, replicas, …). */
   metadata?: Record<string, unknown>;
   apiKeyId?: number | null;
@@ -103,6 +113,16 @@ export class CollectionService {
     const step = input.stepSeconds;
     const end = Math.floor(this.#now().getTime() / 1000 / step) * step;
     const start = end - Math.floor((input.days * 86_400) / step) * step;
+    const replicas = input.replicas ?? null;
+    // Only the queries that will be run are stored (the metadata shows them as the PromQL run).
+    const { workloadCpu, requestRate, ...usage } =
+      input.queries ??
+      standardQueries(input.namespace, input.workload, { requestRate: input.requestRateQuery });
+    const queries: UsageQueries = {
+      ...usage,
+      ...(replicas && workloadCpu !== undefined ? { workloadCpu } : {}),
+      ...(replicas?.requestRate && requestRate !== undefined ? { requestRate } : {}),
+    };
     const source: PrometheusSource = {
       kind: "prometheus",
       url: input.url,
@@ -111,7 +131,8 @@ export class CollectionService {
       days: input.days,
       stepSeconds: step,
       maxSeries: input.maxSeries ?? 200,
-      queries: input.queries ?? standardQueries(input.namespace, input.workload),
+      queries,
+      replicas,
     };
     return this.#d.repo.createCollection({
       name: input.name,
@@ -120,7 +141,7 @@ export class CollectionService {
       windowEnd: new Date(end * 1000),
       progress: {
         chunksDone: 0,
-        chunksTotal: chunksTotal({ startSeconds: start, endSeconds: end, stepSeconds: step }),
+        chunksTotal: chunksTotal({ startSeconds: start, endSeconds: end, stepSeconds: step, replicas }),
       },
       metadata: input.metadata ?? {},
       apiKeyId: input.apiKeyId ?? null,
@@ -248,12 +269,16 @@ export class CollectionService {
       source.kind === "csv"
         ? csvUsage(source, byKey.get(chunkKey(CSV_QUERY, 0)) ?? [], row.metadata)
         : {
-            ...assembleUsage(source.queries, collectOptions(row, source), (query) =>
-              rangeChunks(
-                row.windowStart.getTime() / 1000,
-                row.windowEnd.getTime() / 1000,
-                source.stepSeconds,
-              ).map((_, i) => byKey.get(chunkKey(query, i)) ?? []),
+            ...assembleUsage(
+              source.queries,
+              collectOptions(row, source),
+              (query) =>
+                rangeChunks(
+                  row.windowStart.getTime() / 1000,
+                  row.windowEnd.getTime() / 1000,
+                  source.stepSeconds,
+                ).map((_, i) => byKey.get(chunkKey(query, i)) ?? []),
+              (row.metadata.failed_queries as FailedQueries | undefined) ?? {},
             ),
             problems: [],
           };
@@ -310,7 +335,11 @@ export class CollectionService {
         },
       );
       const finished = await repo.finishCollection(row.id, "complete", {
-        metadata: { series: summarize(usage.series), empty_queries: usage.empty },
+        metadata: {
+          series: summarize(usage.series),
+          empty_queries: usage.empty,
+          ...(Object.keys(usage.failedQueries).length > 0 ? { failed_queries: usage.failedQueries } : {}),
+        },
       });
       this.#remember(row.id, { ...usage, problems: [] });
       metrics.collectionEnded("complete");
@@ -342,6 +371,7 @@ function collectOptions(row: CollectionRow, source: PrometheusSource): CollectOp
     endSeconds: row.windowEnd.getTime() / 1000,
     stepSeconds: source.stepSeconds,
     maxSeries: source.maxSeries,
+    replicas: source.replicas ?? null,
   };
 }
 
@@ -364,6 +394,7 @@ function csvUsage(
     oomKillsAt: new Map(),
     throttled: new Set(),
     empty: [],
+    failedQueries: {},
     problems: (metadata.problems as CsvProblem[] | undefined) ?? [],
   };
 }

@@ -3,22 +3,41 @@ import { performance } from "node:perf_hooks";
 import { MAX_POINTS_PER_SERIES, type RecommendationInput } from "../../contracts/recommendation.js";
 import type { FieldError } from "../../engine/index.js";
 import { DEFAULT_MODELS, type ModelName } from "../../rightsizing/models/index.js";
+import type { ExperimentsRepo } from "../../store/experiments-repo.js";
 import type { RecommendationWithCollection, RightsizingRepo } from "../../store/rightsizing-repo.js";
 import type { Logger } from "../../telemetry/logger.js";
 import type { RightsizingMetrics } from "../../telemetry/rightsizing-metrics.js";
 import type { CollectionService, CollectionSource } from "./collection-service.js";
 import { recommendUsage } from "./recommend-usage.js";
 import { buildReport, type RecommendReport } from "./report.js";
+import { containerPlacer, groupByWorkload, replicaInputs } from "./workloads.js";
+import { workloadsInThread } from "./workloads-in-thread.js";
 
 /** What a recommendation was asked with, as stored in its `options`. */
 export interface RecommendationOptions {
   name: string;
   models: ModelName[];
   quantile: number;
+  /** Prometheus sources (absent in CSV ones, and in those made before replicas were). */
+  replicas?: ReplicaOptions;
+}
+
+/** How a Prometheus recommendation's replicas are made (the API's snake_case options, resolved). */
+export interface ReplicaOptions {
+  /** Request/s per replica, given or taken from the experiment; null: replicas from CPU. */
+  capacityPerReplica: number | null;
+  experimentId: number | null;
+  /** The experiment's verdict (`lower_bound`: its SLO never failed). */
+  capacityStatus: string | null;
+  targetUtilization: number | null;
+  requestRateQuery: string | null;
+  workloadKind: "Deployment" | "StatefulSet";
 }
 
 export interface RecommendationServiceDeps {
   repo: RightsizingRepo;
+  /** Where `options.experiment_id` is looked up. */
+  experiments: Pick<ExperimentsRepo, "get">;
   collections: CollectionService;
   metrics: RightsizingMetrics;
   logger: Logger;
@@ -67,6 +86,9 @@ export class RecommendationService {
       models: [...(input.options.models ?? DEFAULT_MODELS)],
       quantile: input.options.quantile ?? DEFAULT_QUANTILE,
     };
+    const replicas = await this.#replicaOptions(input);
+    if ("problems" in replicas) return replicas;
+    if (replicas.options) options.replicas = replicas.options;
     let collectionId: number;
     if (source.kind === "csv") {
       const created = await collections.createCsv({
@@ -101,12 +123,16 @@ export class RecommendationService {
         workload: source.workload,
         days: source.days,
         stepSeconds: source.step_seconds,
+        // As `aurea recommend`: all replicas' CPU always, the request rate with a capacity.
+        replicas: { requestRate: replicas.options?.capacityPerReplica != null },
+        requestRateQuery: replicas.options?.requestRateQuery ?? undefined,
         apiKeyId,
       });
       collectionId = collection.id;
     }
     const row = await repo.createRecommendation({
       collectionId,
+      experimentId: replicas.options?.experimentId ?? null,
       options: options as unknown as Record<string, unknown>,
       apiKeyId,
     });
@@ -131,6 +157,89 @@ export class RecommendationService {
   async close(): Promise<void> {
     this.#stop.abort();
     await Promise.allSettled([...this.#tasks.values()]);
+  }
+
+  /**
+   * The replica options of a Prometheus source, checked against each other and the source as
+   * `aurea recommend` checks its flags, with the experiment's capacity looked up.
+   */
+  async #replicaOptions(
+    input: RecommendationInput,
+  ): Promise<{ options: ReplicaOptions | undefined } | { problems: FieldError[] }> {
+    const o = input.options;
+    const given = (
+      [
+        ["capacity_per_replica", o.capacity_per_replica],
+        ["experiment_id", o.experiment_id],
+        ["target_utilization", o.target_utilization],
+        ["request_rate_query", o.request_rate_query],
+        ["workload_kind", o.workload_kind],
+      ] as const
+    ).filter(([, value]) => value !== undefined);
+    const problem = (field: string, rule: string, message: string) => ({
+      problems: [{ field: `options.${field}`, rule, message }],
+    });
+    if (input.source.kind === "csv") {
+      const [field] = given[0] ?? [];
+      if (field === undefined) return { options: undefined };
+      return problem(
+        field,
+        "needs_prometheus",
+        "replicas come from a Prometheus source's usage: a CSV names no workloads",
+      );
+    }
+    const source = input.source;
+    for (const [field] of given)
+      if (field !== "target_utilization" && field !== "workload_kind" && source.workload === undefined)
+        return problem(field, "needs_workload", "is one workload's: give source.workload");
+    if (o.capacity_per_replica !== undefined && o.experiment_id !== undefined)
+      return problem(
+        "experiment_id",
+        "exclusive",
+        "give one of options.capacity_per_replica and options.experiment_id",
+      );
+    if (
+      o.request_rate_query !== undefined &&
+      o.capacity_per_replica === undefined &&
+      o.experiment_id === undefined
+    )
+      return problem(
+        "request_rate_query",
+        "needs_capacity",
+        "needs options.capacity_per_replica or options.experiment_id: a rate alone gives no replica count",
+      );
+    let capacity = o.capacity_per_replica ?? null;
+    let capacityStatus: string | null = null;
+    if (o.experiment_id !== undefined) {
+      const experiment = await this.#d.experiments.get(o.experiment_id);
+      if (!experiment) return problem("experiment_id", "exists", `no experiment with id ${o.experiment_id}`);
+      const result = experiment.result as { capacity_per_replica?: unknown; status?: unknown } | null;
+      if (experiment.status !== "complete")
+        return problem(
+          "experiment_id",
+          "complete",
+          `experiment ${experiment.id} is ${experiment.status}: only a complete experiment's capacity is used`,
+        );
+      const measured = result?.capacity_per_replica;
+      if (typeof measured !== "number" || !(measured > 0))
+        return problem(
+          "experiment_id",
+          "has_capacity",
+          `experiment ${experiment.id} has no capacity per replica${typeof result?.status === "string" ? ` (its verdict: ${result.status})` : ""}: its SLO held at no step`,
+        );
+      capacity = measured;
+      capacityStatus = typeof result?.status === "string" ? result.status : null;
+    }
+    return {
+      options: {
+        capacityPerReplica: capacity,
+        experimentId: o.experiment_id ?? null,
+        capacityStatus,
+        targetUtilization: o.target_utilization ?? null,
+        requestRateQuery: o.request_rate_query ?? null,
+        workloadKind: o.workload_kind ?? "Deployment",
+      },
+    };
   }
 
   async #urlRefusal(url: string): Promise<FieldError | undefined> {
@@ -201,31 +310,56 @@ export class RecommendationService {
       });
     }
     const options = row.options as unknown as RecommendationOptions;
+    const label = source.kind === "csv" ? `csv:${source.file}` : `prometheus:${source.url}`;
     const fitted = this.#fitting.then(async () => {
       if (signal.aborted) return undefined;
-      return recommendUsage(usage, {
+      const results = await recommendUsage(usage, {
         models: options.models,
         quantile: options.quantile,
         threads: this.#d.threads,
       });
+      const report = buildReport(label, this.#now(), results, usage.problems);
+      if (signal.aborted || source.kind !== "prometheus" || !usage.replicaUsage || !options.replicas)
+        return report;
+      // Replicas as `aurea recommend` makes them without a cluster: no HPA known.
+      const replicas = options.replicas;
+      const containerOf = containerPlacer({
+        namespace: source.namespace,
+        workload: source.workload,
+        kind: replicas.workloadKind,
+      });
+      const inputs = replicaInputs(usage.replicaUsage, {
+        capacityPerReplica: replicas.capacityPerReplica ?? undefined,
+        targetUtilisation: replicas.targetUtilization ?? undefined,
+        requestRateQuery: source.queries.requestRate ?? "",
+        requestRateOption: "options.request_rate_query",
+      });
+      const workloads = await workloadsInThread(
+        {
+          groups: groupByWorkload(report, containerOf),
+          inputs,
+          models: options.models,
+          quantile: options.quantile,
+        },
+        signal,
+      );
+      return workloads && { ...report, workloads };
     });
     this.#fitting = fitted.catch(() => {});
     const stopped = new Promise<undefined>((resolve) => {
       if (signal.aborted) resolve(undefined);
       signal.addEventListener("abort", () => resolve(undefined), { once: true });
     });
-    let results: Awaited<typeof fitted>;
+    let report: Awaited<typeof fitted>;
     try {
-      results = await Promise.race([fitted, stopped]);
+      report = await Promise.race([fitted, stopped]);
     } catch (error) {
       logger.error({ recommendation_id: id, err: error }, "recommendation pipeline failed");
       return finish("failed", {
         error: `the recommendation pipeline failed: ${error instanceof Error ? error.message : String(error)}`,
       });
     }
-    if (!results || signal.aborted) return;
-    const label = source.kind === "csv" ? `csv:${source.file}` : `prometheus:${source.url}`;
-    const report = buildReport(label, this.#now(), results, usage.problems);
+    if (!report || signal.aborted) return;
     if (report.recommendations.length === 0)
       return finish("failed", {
         result: report,
@@ -234,6 +368,9 @@ export class RecommendationService {
           .map((e) => `${e.name} (${e.resource}): ${e.message}`)
           .join("; ")}${report.errors.length > 3 ? `; … and ${report.errors.length - 3} more` : ""}`,
       });
-    return finish(report.errors.length > 0 ? "partial" : "complete", { result: report });
+    // As the CLI's exit code: with a capacity, a workload without a replica count is a shortfall.
+    const replicasMissing =
+      options.replicas?.capacityPerReplica != null && report.workloads.some((w) => w.replicas_error !== null);
+    return finish(report.errors.length > 0 || replicasMissing ? "partial" : "complete", { result: report });
   }
 }

@@ -3,6 +3,7 @@ import type { Registry } from "prom-client";
 import { fetch as undiciFetch } from "undici";
 import { type AddressPolicy, checkUrl, createGuardedAgent, resolveGuarded } from "../../net/ssrf/index.js";
 import type { Database } from "../../store/database.js";
+import { ExperimentsRepo } from "../../store/experiments-repo.js";
 import { RightsizingRepo } from "../../store/rightsizing-repo.js";
 import type { Logger } from "../../telemetry/logger.js";
 import { RightsizingMetrics } from "../../telemetry/rightsizing-metrics.js";
@@ -57,6 +58,7 @@ export async function openRightsizing({
   });
   const recommendations = new RecommendationService({
     repo,
+    experiments: new ExperimentsRepo(db),
     collections,
     metrics,
     logger,

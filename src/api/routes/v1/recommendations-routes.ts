@@ -42,7 +42,8 @@ const noReport = (row: RecommendationWithCollection) =>
 
 /**
  * `/api/v1/recommendations`: CPU and memory requests and limits per series from a CSV upload or
- * a Prometheus, made in the background; the report, the usage behind it, CSV and JSON exports.
+ * a Prometheus (with replicas per workload from a Prometheus), made in the background; the
+ * report, the usage behind it, CSV and JSON exports.
  */
 export const recommendationsRoutes: FastifyPluginAsyncZod<RecommendationsRoutesOptions> = async (
   app,
@@ -60,7 +61,7 @@ export const recommendationsRoutes: FastifyPluginAsyncZod<RecommendationsRoutesO
       schema: {
         tags,
         summary:
-          "Recommend CPU and memory from a CSV upload or a Prometheus; made in the background (202, status running)",
+          "Recommend CPU and memory from a CSV upload or a Prometheus (and replicas per workload from a Prometheus); made in the background (202, status running)",
         body: recommendationInput,
         response: { 202: recommendationSummary, 400: errorBody, 413: errorBody },
       },
@@ -124,9 +125,19 @@ export const recommendationsRoutes: FastifyPluginAsyncZod<RecommendationsRoutesO
     async (request) => {
       const row = await found(request.params.id);
       const options = row.options as unknown as RecommendationOptions;
+      const replicas = options.replicas;
       return {
         ...presentRecommendation(row),
-        options: { models: options.models, quantile: options.quantile },
+        options: {
+          models: options.models,
+          quantile: options.quantile,
+          capacity_per_replica: replicas?.capacityPerReplica ?? null,
+          experiment_id: replicas?.experimentId ?? null,
+          capacity_status: replicas?.capacityStatus ?? null,
+          target_utilization: replicas?.targetUtilization ?? null,
+          request_rate_query: replicas?.requestRateQuery ?? null,
+          workload_kind: replicas?.workloadKind ?? "Deployment",
+        },
         report: (row.result as z.infer<typeof reportView> | null) ?? null,
       };
     },

@@ -15,13 +15,10 @@ import {
   sumSeries,
 } from "../../rightsizing/replicas.js";
 import type { UsageSeries } from "../../rightsizing/series.js";
-import type { WorkloadPlan } from "../../services/kubernetes/apply-plan.js";
-import type { HpaState, WorkloadState } from "../../services/kubernetes/workloads.js";
-import type {
-  RecommendationEntry,
-  RecommendReport,
-  WorkloadEntry,
-} from "../../services/rightsizing/report.js";
+import type { WorkloadPlan } from "../kubernetes/apply-plan.js";
+import type { HpaState, WorkloadState } from "../kubernetes/workloads.js";
+import type { ReplicaUsage } from "./collect-usage.js";
+import type { RecommendationEntry, RecommendReport, WorkloadEntry } from "./report.js";
 
 export type ContainerOf = (name: string) => { workload: WorkloadRef; container: string } | undefined;
 
@@ -46,9 +43,33 @@ export function groupByWorkload(report: RecommendReport, containerOf: ContainerO
   return [...groups.values()];
 }
 
+/**
+ * Where a report's container (`namespace/container`) belongs: the workload named, else one
+ * named after the container (a workload per container), of `kind`.
+ */
+export function containerPlacer(scope: {
+  readonly namespace: string;
+  readonly workload?: string | null | undefined;
+  readonly kind: "Deployment" | "StatefulSet";
+}): ContainerOf {
+  return (name) => {
+    const [namespace, container] = name.includes("/") ? name.split("/", 2) : [scope.namespace, name];
+    return {
+      workload: {
+        kind: scope.kind,
+        name: scope.workload ?? (container as string),
+        namespace: namespace as string,
+      },
+      container: container as string,
+    };
+  };
+}
+
 export interface ReplicaSources {
   /** All replicas' CPU per container (`workloadCpu`), by series name. */
   readonly workloadCpu: ReadonlyMap<string, UsageSeries>;
+  /** Why all replicas' CPU could not be read, when Prometheus refused its query. */
+  readonly workloadCpuError?: string;
   /** The workload's request rate, or why there is none; only with a capacity. */
   readonly requestRate?: UsageSeries | { readonly error: string };
   /** Request/s one replica serves (`--capacity-per-replica`). */
@@ -57,6 +78,46 @@ export interface ReplicaSources {
   readonly targetUtilisation?: number;
   readonly models: readonly ForecastModel[];
   readonly quantile: number;
+}
+
+/** The sources of a workload's replicas but the models, which are given by the caller. */
+export type ReplicaInputs = Omit<ReplicaSources, "models" | "quantile">;
+
+/**
+ * What replicas are recommended from, out of a collection's replica usage: all replicas' CPU by
+ * container and, with a capacity, the request rate, which must be one series (the workload's
+ * total). `requestRateOption` is where the query is set (the CLI's flag, the API's field).
+ */
+export function replicaInputs(
+  usage: ReplicaUsage,
+  options: {
+    readonly capacityPerReplica?: number | undefined;
+    readonly targetUtilisation?: number | undefined;
+    readonly requestRateQuery: string;
+    readonly requestRateOption: string;
+  },
+): ReplicaInputs {
+  const cpu = usage.workloadCpu;
+  const common = {
+    workloadCpu: new Map("error" in cpu ? [] : cpu.map((s) => [s.name, s] as const)),
+    ...("error" in cpu ? { workloadCpuError: cpu.error } : {}),
+    ...(options.targetUtilisation === undefined ? {} : { targetUtilisation: options.targetUtilisation }),
+  };
+  if (options.capacityPerReplica === undefined) return common;
+  const expr = options.requestRateQuery;
+  const rate = usage.requestRate ?? { error: "the request rate was not collected" };
+  const requestRate: NonNullable<ReplicaSources["requestRate"]> =
+    "error" in rate
+      ? rate
+      : rate.length === 1
+        ? { ...(rate[0] as UsageSeries), name: "request rate" }
+        : {
+            error:
+              rate.length === 0
+                ? `the request-rate query returned nothing (${expr}): give ${options.requestRateOption}`
+                : `the request-rate query returned ${rate.length} series; it must return one, the workload's total (sum(...)): ${expr}`,
+          };
+  return { ...common, capacityPerReplica: options.capacityPerReplica, requestRate };
 }
 
 export interface ClusterView {
@@ -141,9 +202,11 @@ export async function workloadEntry(
         throw new Error(
           withCpu.length === 0
             ? "no container has a CPU recommendation"
-            : "Prometheus has no CPU usage of all replicas together (the workloadCpu query returned nothing)",
+            : sources.workloadCpuError
+              ? `all replicas' CPU could not be read: ${sources.workloadCpuError}`
+              : "Prometheus has no CPU usage of all replicas together (the workloadCpu query returned nothing)",
         );
-      demand = worst.demand;
+      demand = wholeRequests(worst.demand, worst.request);
       capacity = worst.request;
       binding = worst.container;
       target = sources.targetUtilisation ?? (bounds ? (bounds.cpuUtilization ?? 70) / 100 : 1);
@@ -160,7 +223,7 @@ export async function workloadEntry(
       unit: basis === "cpu" ? "cores" : "requests_per_second",
       recommended: rec.kind === "replicas" ? rec.replicas : null,
       current: cluster?.state?.replicas ?? null,
-      demand: round(demand),
+      demand: basis === "cpu" ? demand : round(demand),
       demand_statistic: basis === "cpu" ? "request" : "peak",
       capacity_per_replica: round(capacity),
       target_utilization: round(target),
@@ -249,3 +312,19 @@ export function workloadPlans(
 }
 
 const round = (x: number) => (Number.isFinite(x) ? Number(x.toPrecision(6)) : x);
+
+/** How far the report's 6-significant-digit rounding can move a ratio of two of its figures. */
+const REPORT_ROUNDING = 1e-5;
+
+/**
+ * All replicas' CPU request, against a container's request as the report has it (rounded to 6
+ * significant digits) and not as it was fitted: within that rounding of a whole number of
+ * requests it is exactly that many (one pod whose total is its own usage needs one replica, not
+ * two because its request was rounded down). Otherwise rounded as the report's figures.
+ */
+function wholeRequests(demand: number, request: number): number {
+  const whole = Math.round(demand / request);
+  return whole >= 1 && Math.abs(demand / request - whole) <= REPORT_ROUNDING * whole
+    ? whole * request
+    : round(demand);
+}
