@@ -378,6 +378,22 @@ export const experimentSteps = pgTable(
   (t) => [primaryKey({ columns: [t.experimentId, t.step] })],
 );
 
+/**
+ * Who holds a background task (a collection, a recommendation, an experiment) until when: the
+ * holder renews its lease while it works; a task whose lease ran out was left by a process that
+ * died, and any process may take it over (several API processes share one store with Redis).
+ */
+export const taskLeases = pgTable(
+  "task_leases",
+  {
+    kind: text("kind", { enum: ["collection", "recommendation", "experiment"] }).notNull(),
+    taskId: integer("task_id").notNull(),
+    owner: text("owner").notNull(),
+    until: timestamp("until", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.taskId] })],
+);
+
 export const schema = {
   automations,
   scenarios,
@@ -392,4 +408,5 @@ export const schema = {
   recommendations,
   experiments,
   experimentSteps,
+  taskLeases,
 };

@@ -53,6 +53,6 @@ export async function openTestStore(driver: "pglite" | "postgres"): Promise<Test
 
 async function truncate(store: Store): Promise<void> {
   await store.db.execute(
-    sql`truncate automations, scenarios, schedules, runs, run_shards, run_rollups, secrets, api_keys, usage_collections, usage_chunks, recommendations, experiments, experiment_steps restart identity cascade`,
+    sql`truncate automations, scenarios, schedules, runs, run_shards, run_rollups, secrets, api_keys, usage_collections, usage_chunks, recommendations, experiments, experiment_steps, task_leases restart identity cascade`,
   );
 }

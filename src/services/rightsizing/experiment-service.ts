@@ -9,6 +9,7 @@ import type { ExperimentMetrics } from "../../telemetry/experiment-metrics.js";
 import type { Logger } from "../../telemetry/logger.js";
 import { type AutomationJobs, engineOutcomes } from "../runs/automation-job.js";
 import { runOutcome } from "../runs/run-executor.js";
+import type { TaskLeases } from "../task-leases.js";
 import { experimentCsv, experimentMetadata } from "./experiment-export.js";
 import { experimentQueries, ResourceProbe } from "./experiment-resources.js";
 import {
@@ -46,6 +47,12 @@ export interface ExperimentServiceDeps {
   environment: Record<string, unknown>;
   logger: Logger;
   metrics: ExperimentMetrics;
+  /**
+   * Leases on experiments: with several processes on one store, a `running` experiment whose
+   * process died (its lease ran out) is taken over by another. Without it, only an exclusive
+   * process resumes running experiments.
+   */
+  leases?: TaskLeases | undefined;
   /** Scales workloads between replica counts; without it, a spec with several is refused. */
   scaler?: ReplicaScaler | undefined;
   version: string;
@@ -63,6 +70,17 @@ export type CancelResult =
 export interface ExperimentView {
   experiment: ExperimentRow;
   steps: StepRecord[];
+}
+
+/** How often a process with others on the store looks for experiments whose process died. */
+const LEASE_SCAN_MS = 15_000;
+
+interface Current {
+  id: number;
+  controller: AbortController;
+  cancelled: boolean;
+  /** Another process holds the lease now. */
+  lost: boolean;
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -93,8 +111,9 @@ export class ExperimentService {
   #current: { id: number; controller: AbortController; cancelled: boolean } | undefined;
   #done: Promise<void> = Promise.resolve();
   #closed = false;
-  /** This process is the only one running experiments: a `running` one was left by its predecessor. */
-  #exclusive = false;
+  /** Running experiments this process may resume: left by its predecessor, or leases taken over. */
+  readonly #resumable = new Set<number>();
+  #scan: NodeJS.Timeout | undefined;
 
   constructor(deps: ExperimentServiceDeps) {
     this.#d = deps;
@@ -116,7 +135,7 @@ export class ExperimentService {
     spec: ExperimentSpec,
     { apiKeyId = null, maxJobsPerRun }: { apiKeyId?: number | null; maxJobsPerRun?: number | undefined } = {},
   ): Promise<CreateResult> {
-    if (needsScaling(spec))
+    if (needsScaling(spec) && !this.#d.scaler)
       return {
         problem: "invalid",
         details: [{ field: "replicas", rule: "kubernetes_context", message: scalerRequired("server") }],
@@ -185,11 +204,35 @@ export class ExperimentService {
    * processes a running experiment may be another's, and nothing tells them apart.
    */
   async resume({ exclusive }: { exclusive: boolean }): Promise<number> {
-    this.#exclusive = exclusive;
-    const unfinished = await this.#d.repo.unfinished();
-    const mine = exclusive ? unfinished : unfinished.filter((e) => e.status === "pending");
-    for (const e of mine) this.#enqueue(e.id);
-    return mine.length;
+    const taken = await this.#takeOver(exclusive);
+    // Other processes may die later: look for their experiments now and then.
+    if (!exclusive && this.#d.leases && !this.#scan)
+      this.#scan = setInterval(
+        () =>
+          void this.#takeOver(false).catch((error) =>
+            this.#d.logger.warn({ err: error }, "lease scan failed"),
+          ),
+        LEASE_SCAN_MS,
+      ).unref();
+    return taken;
+  }
+
+  /**
+   * Pending experiments, and running ones left by a stopped process — every one when this
+   * process is the only one (`exclusive`), else those whose lease this process could take.
+   */
+  async #takeOver(exclusive: boolean): Promise<number> {
+    let taken = 0;
+    for (const e of await this.#d.repo.unfinished()) {
+      if (this.#closed || this.#current?.id === e.id || this.#waiting.includes(e.id)) continue;
+      if (e.status === "running") {
+        if (!exclusive && !(await this.#d.leases?.take(e.id))) continue;
+        this.#resumable.add(e.id);
+      }
+      this.#enqueue(e.id);
+      taken++;
+    }
+    return taken;
   }
 
   /** The CSV of an experiment's steps (undefined: no such experiment). */
@@ -232,6 +275,7 @@ export class ExperimentService {
    */
   async close(): Promise<void> {
     this.#closed = true;
+    if (this.#scan) clearInterval(this.#scan);
     this.#waiting.length = 0;
     this.#current?.controller.abort();
     await this.#done;
@@ -247,7 +291,7 @@ export class ExperimentService {
     if (this.#current || this.#closed) return;
     const id = this.#waiting.shift();
     if (id === undefined) return;
-    const current = { id, controller: new AbortController(), cancelled: false };
+    const current = { id, controller: new AbortController(), cancelled: false, lost: false };
     this.#current = current;
     this.#done = this.#run(current)
       .catch((error) =>
@@ -259,11 +303,27 @@ export class ExperimentService {
       });
   }
 
-  async #run(current: { id: number; controller: AbortController; cancelled: boolean }): Promise<void> {
+  async #run(current: Current): Promise<void> {
+    const { repo, leases } = this.#d;
+    const resume = this.#resumable.delete(current.id);
+    const row = await repo.start(current.id, { resume });
+    if (!row) return;
+    // Started from pending here (atomically): the lease is free. Resumed: it was taken already.
+    if (leases && !resume && !(await leases.take(current.id))) return;
+    const release = leases?.hold(current.id, () => {
+      current.lost = true;
+      current.controller.abort();
+    });
+    try {
+      await this.#work(current, row);
+    } finally {
+      await release?.();
+    }
+  }
+
+  async #work(current: Current, row: ExperimentRow): Promise<void> {
     const { repo, logger, metrics } = this.#d;
     const log = logger.child({ experiment_id: current.id });
-    const row = await repo.start(current.id, { resume: this.#exclusive });
-    if (!row) return;
     const parsed = parseExperimentSpec(row.spec, this.#d.limits);
     if (!parsed.success) {
       await this.#end(
@@ -332,7 +392,9 @@ export class ExperimentService {
     }
   }
 
-  async #finish(current: { id: number; cancelled: boolean }, outcome: ExperimentOutcome): Promise<void> {
+  async #finish(current: Current, outcome: ExperimentOutcome): Promise<void> {
+    // Another process took the experiment over (this one could not renew its lease): it writes.
+    if (current.lost) return;
     const result = outcome.result as unknown as Record<string, unknown>;
     if (outcome.status === "cancelled" && !current.cancelled) {
       // A shutdown: left running, resumed at the next start.
