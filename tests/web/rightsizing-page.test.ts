@@ -12,6 +12,7 @@ import type {
 import { ms, rate } from "../../web/src/format.js";
 import { type CapacityTarget, startCapacityTarget } from "../rightsizing/experiment-target.js";
 import { type Browser, browserUnavailable, launchBrowser } from "../support/browser.js";
+import { type BackfilledPrometheus, hasPrometheus, startNabPrometheus } from "../support/prometheus.js";
 import { screenshot } from "../support/screenshots.js";
 import { startWebServer, type WebServer } from "../support/web-server.js";
 
@@ -22,6 +23,10 @@ const NAB_FILE = "ec2_cpu_utilization_53ea38.csv";
 const NAB = join(import.meta.dirname, "../fixtures/nab", NAB_FILE);
 /** A header that is neither `timestamp,value` nor `timestamp,<series>,…`. */
 const BAD_CSV = "when;how much\n2014-02-14 14:30:00;1.7\n";
+
+/** One series of "requests/s" in the NAB TSDB: cart's CPU × 1,000 (15–25/s). */
+const RATE_QUERY =
+  'sum(rate(container_cpu_usage_seconds_total{namespace="shop",pod=~"cart-.*",container="cart"}[5m])) * 1000';
 
 /** A number as the page writes it (`12.34`, `0.25 cores`, `97 %`): the leading figure. */
 const shownNumber = (text: string | null) => Number(/-?[\d.]+(e-?\d+)?/.exec(text ?? "")?.[0]);
@@ -100,6 +105,7 @@ const rowOf = (d: Drawn, v: number) =>
  */
 describe.skipIf(unavailable !== undefined)("the Rightsizing page in a browser", () => {
   let server: WebServer;
+  let prometheus: BackfilledPrometheus | undefined;
   let target: CapacityTarget;
   let browser: Browser;
   let page: Page;
@@ -116,6 +122,7 @@ describe.skipIf(unavailable !== undefined)("the Rightsizing page in a browser", 
     // Experiments drive a target on 127.0.0.1, which the server refuses unless allowed.
     server = await startWebServer({ AUREA_ALLOW_HOSTS: "127.0.0.1" });
     target = await startCapacityTarget({ slots: 2, serviceMs: 20 });
+    if (hasPrometheus) prometheus = await startNabPrometheus();
     browser = await launchBrowser();
     page = await browser.page();
     page.on("pageerror", (error) => errors.push(error.message));
@@ -133,6 +140,7 @@ describe.skipIf(unavailable !== undefined)("the Rightsizing page in a browser", 
     await browser?.close();
     await server?.stop();
     await target?.close();
+    await prometheus?.stop();
   });
 
   const upload = async (name: string, text: string) => {
@@ -351,6 +359,72 @@ describe.skipIf(unavailable !== undefined)("the Rightsizing page in a browser", 
       expect(legend).toContain(label);
     await screenshot(page, "rightsizing-experiment");
   }, 90_000);
+
+  it("says a CSV recommendation has no workloads rather than showing an empty table", async () => {
+    await page.goto(`${server.url}/rightsizing/${id}`);
+    await page.locator('.rs-detail[data-status="complete"]').waitFor();
+    expect(await page.getByTestId("rs-no-workloads").textContent()).toContain(
+      "a CSV source names no workloads",
+    );
+    expect(await page.getByTestId("rs-workloads").count()).toBe(0);
+  });
+
+  it.skipIf(!hasPrometheus)(
+    "makes a Prometheus recommendation with a capacity per replica through the form and shows its workloads as the API answers them",
+    async () => {
+      await page.goto(`${server.url}/rightsizing`);
+      await page.getByRole("button", { name: "New recommendation" }).click();
+      expect(await page.getByTestId("csv-no-workloads").count()).toBe(1);
+      await page.getByLabel("a Prometheus").check();
+      // Sent blank: the API's messages land under the Prometheus fields.
+      await page.getByRole("button", { name: "Recommend", exact: true }).click();
+      await page.locator(".form-errors").waitFor();
+      expect(await page.getByLabel("Prometheus URL").getAttribute("aria-invalid")).toBe("true");
+      expect(await page.getByLabel("Namespace").getAttribute("aria-invalid")).toBe("true");
+      // The capacity is one workload's: offered once a workload is named, the query once a capacity is.
+      expect(await page.getByLabel("Capacity per replica (req/s)").count()).toBe(0);
+      await page.getByLabel("Prometheus URL").fill((prometheus as BackfilledPrometheus).url);
+      await page.getByLabel("Namespace").fill("shop");
+      await page.getByLabel("Workload", { exact: true }).fill("cart");
+      expect(await page.getByLabel("Request-rate query").count()).toBe(0);
+      await page.getByLabel("Capacity per replica (req/s)").fill("4");
+      await page.getByLabel("Request-rate query").fill(RATE_QUERY);
+      await page.getByLabel("Target utilisation").fill("0.5");
+      await page.getByRole("button", { name: "Recommend", exact: true }).click();
+      await page.waitForURL(/\/rightsizing\/\d+$/);
+      const promId = Number(/\/rightsizing\/(\d+)/.exec(page.url())?.[1]);
+      await page.locator('.rs-detail[data-status="complete"]').waitFor({ timeout: 90_000 });
+      const made = (await api<RecommendationView>(`/api/v1/recommendations/${promId}`)).body;
+      expect(made.options).toMatchObject({
+        capacity_per_replica: 4,
+        target_utilization: 0.5,
+        request_rate_query: RATE_QUERY,
+      });
+      const [workload] = made.report!.workloads;
+      const replicas = workload!.replicas!;
+      expect(replicas).toMatchObject({
+        basis: "request_rate",
+        capacity_per_replica: 4,
+        target_utilization: 0.5,
+      });
+      const row = page.locator('[data-testid="rs-workloads"] tr[data-workload="cart"]');
+      const cell = (field: string) => row.locator(`[data-field="${field}"]`);
+      expect(await row.locator("td").first().textContent()).toBe("Deployment shop/cart");
+      expect(Number(await cell("recommended").getAttribute("data-value"))).toBe(replicas.recommended);
+      // No cluster was read: no count now, no HPA known.
+      expect(await cell("recommended").textContent()).toBe(`– → ${replicas.recommended}`);
+      expect(await cell("basis").textContent()).toBe("request rate (forecast peak)");
+      expect(Number(await cell("demand").getAttribute("data-value"))).toBe(replicas.demand);
+      expect(shownNumber(await cell("demand").textContent())).toBe(Number(replicas.demand.toPrecision(4)));
+      expect(await cell("capacity").textContent()).toBe("4 req/s at 50 %");
+      expect(await cell("hpa").textContent()).toBe("not known (no cluster read)");
+      expect(await page.locator(".rs-detail .facts").first().textContent()).toContain(
+        "Capacity per replica4 req/s",
+      );
+      await screenshot(page, "rightsizing-workloads");
+    },
+    120_000,
+  );
 
   it("takes screenshots at laptop and phone widths, light and dark", async () => {
     for (const [width, height, size] of [

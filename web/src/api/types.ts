@@ -94,3 +94,7 @@ export interface ExperimentList {
   items: ExperimentView[];
   next_cursor: string | null;
 }
+
+/* Replicas per workload of a Prometheus-sourced recommendation (none for a CSV). */
+export type WorkloadEntry = RecommendReport["workloads"][number];
+export type WorkloadKind = RecommendationView["options"]["workload_kind"];

@@ -32,8 +32,8 @@ function Tabs({ view }: { view: View }) {
 
 /**
  * Rightsizing: the recommendations (usage → forecast → CPU and memory requests and limits, beside
- * VPA's and KRR's), a form to make one from a CSV, and the selected one drawn per series; and the
- * load experiments with their steps.
+ * VPA's and KRR's, and replicas per workload from a Prometheus), a form to make one from a CSV or
+ * a Prometheus, and the selected one drawn per series; and the load experiments with their steps.
  */
 export function RightsizingPage({ view = "recommendations", id }: { view?: View; id?: number }) {
   const session = useSession();
@@ -52,7 +52,8 @@ export function RightsizingPage({ view = "recommendations", id }: { view?: View;
       </PageHeader>
       <p className="lede">
         CPU and memory requests and limits from usage history and its forecast, with the VPA recommender's and
-        KRR's answers for the same data; load experiments measure the capacity per replica.
+        KRR's answers for the same data, and replicas per workload; load experiments measure the capacity per
+        replica.
       </p>
       <Tabs view={view} />
       {view === "experiments" ? (

@@ -5,10 +5,11 @@ import type { RecommendationEntry, RecommendationView } from "../api/types.js";
 import { ErrorState, Loading } from "../components/states.js";
 import { count, percent, when } from "../format.js";
 import { DownloadLink } from "./download-link.js";
-import { cpuUnit, quantity } from "./quantity.js";
+import { cpuUnit, quantity, significant } from "./quantity.js";
 import { ReportIssues } from "./report-issues.js";
 import { SeriesPanel } from "./series-panel.js";
 import { describeSource, RecommendationBadge } from "./status.js";
+import { WorkloadsTable } from "./workloads-table.js";
 
 function Summary({ rec }: { rec: RecommendationView }) {
   const items: [string, string][] = [
@@ -17,6 +18,12 @@ function Summary({ rec }: { rec: RecommendationView }) {
     ["Finished", when(rec.finished_at)],
     ["Series", count(rec.series_count)],
   ];
+  const o = rec.options;
+  if (o.capacity_per_replica !== null)
+    items.push([
+      "Capacity per replica",
+      `${significant(o.capacity_per_replica)} req/s${o.experiment_id === null ? "" : ` (experiment #${o.experiment_id}${o.capacity_status === "lower_bound" ? ", a lower bound" : ""})`}`,
+    ]);
   return (
     <dl className="facts">
       {items.map(([label, value]) => (
@@ -140,6 +147,7 @@ export function RecommendationDetail({ id }: { id: number }) {
         )}
       </div>
       {report && <ReportIssues report={report} />}
+      <WorkloadsTable rec={rec} />
       {series.length > 1 && (
         <SeriesTable series={series} selected={chosen?.name ?? ""} unit={unit} onSelect={select} />
       )}
