@@ -421,7 +421,7 @@ function reportError(error: unknown, io: CommandIo): number {
       ? EXIT.OK
       : EXIT.USAGE;
   }
-  if (error instanceof UsageError || error instanceof InsecureBindError) {
+  if (error instanceof UsageError || error instanceof InsecureBindError || error instanceof ConfigError) {
     io.stderr.write(`aurea: ${error.message}\n`);
     return EXIT.USAGE;
   }

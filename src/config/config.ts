@@ -98,7 +98,35 @@ const environment = z.object({
       "must be 32 bytes, base64-encoded (openssl rand -base64 32)",
     )
     .optional(),
+  AUREA_KUBERNETES: z.enum(["kubeconfig", "in-cluster"]).optional(),
+  AUREA_KUBECONFIG: z.string().min(1).optional(),
+  AUREA_KUBE_CONTEXT: z.string().min(1).optional(),
 });
+
+/** What `loadKubeConfig` reads besides the settings: kubectl's variables and a pod's service. */
+const KUBE_ENV = ["KUBECONFIG", "HOME", "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT"] as const;
+type KubeEnv = Partial<Record<(typeof KUBE_ENV)[number], string>>;
+
+/** The Kubernetes cluster experiments scale workloads in, when one is configured. */
+export type KubernetesConfig =
+  | {
+      /**
+       * A kubeconfig: `AUREA_KUBECONFIG`, else KUBECONFIG's files, else ~/.kube/config (else a
+       * pod's service account), with `AUREA_KUBE_CONTEXT` or the file's current context.
+       */
+      readonly source: "kubeconfig";
+      readonly kubeconfig: string | undefined;
+      readonly context: string | undefined;
+      readonly env: Readonly<KubeEnv>;
+      /** The service account's directory (tests point it elsewhere; loadConfig never sets it). */
+      readonly serviceAccountDir?: string;
+    }
+  | {
+      /** The pod's service account only (`AUREA_KUBERNETES=in-cluster`). */
+      readonly source: "in-cluster";
+      readonly env: Readonly<KubeEnv>;
+      readonly serviceAccountDir?: string;
+    };
 
 export interface Config {
   /** Where CLI commands that talk to a running Aurea (`aurea schedule`) find it. */
@@ -154,6 +182,11 @@ export interface Config {
   };
   /** Base64 AES-256 key for stored secrets; generated into the data directory when absent. */
   secretKey: string | undefined;
+  /**
+   * Where `POST /api/v1/experiments` scales workloads through several replica counts; none:
+   * such experiments are refused (400 naming `replicas`). Loaded and checked at start.
+   */
+  kubernetes: KubernetesConfig | undefined;
   /** Reads an environment variable named by an automation's `{"env": …}` secret reference. */
   secretEnv: (name: string) => string | undefined;
   limits: {
@@ -180,6 +213,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success)
     throw new ConfigError(`invalid environment: ${describeFieldErrors(fieldErrors(parsed.error.issues))}`);
   const e = parsed.data;
+  const kubernetes = kubernetesConfig(e, env);
   return deepFreeze({
     apiUrl: e.AUREA_API_URL,
     apiKey: e.AUREA_API_KEY,
@@ -204,6 +238,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxJobsPerRunPerKey: e.AUREA_MAX_JOBS_PER_RUN_PER_KEY ?? e.AUREA_MAX_JOBS_PER_RUN,
     },
     secretKey: e.AUREA_SECRET_KEY,
+    kubernetes,
     // Only variables an automation names explicitly are read, and only when a run needs them.
     secretEnv: (name: string) => env[name],
     limits: {
@@ -214,6 +249,29 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxRunSeconds: e.AUREA_MAX_RUN_SECONDS,
     },
   });
+}
+
+/**
+ * Kubernetes only when asked for: any of AUREA_KUBECONFIG, AUREA_KUBE_CONTEXT or AUREA_KUBERNETES
+ * set (a kubeconfig lying around is not a reason to scale workloads). Whether the file and the
+ * context exist is checked when the platform opens (it needs the Kubernetes client).
+ */
+function kubernetesConfig(
+  e: z.infer<typeof environment>,
+  env: Record<string, string | undefined>,
+): KubernetesConfig | undefined {
+  const mode = e.AUREA_KUBERNETES ?? (e.AUREA_KUBECONFIG || e.AUREA_KUBE_CONTEXT ? "kubeconfig" : undefined);
+  if (mode === undefined) return undefined;
+  const kubeEnv: KubeEnv = {};
+  for (const name of KUBE_ENV) if (env[name] !== undefined) kubeEnv[name] = env[name];
+  if (mode === "kubeconfig")
+    return { source: mode, kubeconfig: e.AUREA_KUBECONFIG, context: e.AUREA_KUBE_CONTEXT, env: kubeEnv };
+  for (const name of ["AUREA_KUBECONFIG", "AUREA_KUBE_CONTEXT"] as const)
+    if (e[name] !== undefined)
+      throw new ConfigError(
+        `invalid environment: ${name}: not with AUREA_KUBERNETES=in-cluster (the pod's service account has one context); unset one of them`,
+      );
+  return { source: mode, env: kubeEnv };
 }
 
 function deepFreeze<T extends object>(value: T): Readonly<T> {

@@ -1,12 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Config } from "../config/config.js";
+import { type Config, ConfigError, type KubernetesConfig } from "../config/config.js";
 import { ENGINE_LIMITS, type RunResult, type SpecLimits, type WorkloadSpec } from "../engine/index.js";
 import { checkUrl, createAddressPolicy, guardedLookup, resolveGuarded } from "../net/ssrf/index.js";
 import { BullMqQueue } from "../queue/bullmq-queue.js";
 import { InProcessQueue, type JobQueue } from "../queue/index.js";
 import { KeyService } from "../services/keys/key-service.js";
+import type { ReplicaScaler } from "../services/rightsizing/experiment-runner.js";
 import { ExperimentService } from "../services/rightsizing/experiment-service.js";
 import { openRightsizing, type Rightsizing } from "../services/rightsizing/rightsizing-services.js";
 import { AutomationJobs } from "../services/runs/automation-job.js";
@@ -94,6 +95,8 @@ export async function openPlatform({
   worker = true,
   foldRollups = true,
 }: PlatformOptions): Promise<Platform> {
+  // First: a Kubernetes setting that cannot be used stops the start before anything is open.
+  const scaler = await experimentScaler(config.kubernetes, logger);
   const store =
     given ??
     (await openStore({
@@ -249,6 +252,7 @@ export async function openPlatform({
       logger,
       metrics: new ExperimentMetrics(telemetry.registry),
       version: VERSION,
+      scaler,
     });
     opened.push(() => experiments.close());
     await experiments.resume({ exclusive });
@@ -298,6 +302,51 @@ export async function openPlatform({
     for (const close of opened.reverse()) await Promise.resolve(close()).catch(() => {});
     if (!given) await store.close().catch(() => {});
     throw error;
+  }
+}
+
+/**
+ * What experiments scale workloads with, when a cluster is configured (`AUREA_KUBECONFIG`,
+ * `AUREA_KUBE_CONTEXT`, `AUREA_KUBERNETES`). The Kubernetes client is loaded only then: it pulls
+ * in node-fetch 2, whose punycode import prints a deprecation warning on Node 22+. A file or
+ * context that cannot be used is a ConfigError naming the variable (exit 2); the cluster itself
+ * is not contacted until an experiment scales (a cluster down fails that experiment, not the start).
+ */
+async function experimentScaler(
+  kubernetes: KubernetesConfig | undefined,
+  logger: Logger,
+): Promise<ReplicaScaler | undefined> {
+  if (!kubernetes) return undefined;
+  const kube = await import("../services/kubernetes/index.js");
+  const common = {
+    env: kubernetes.env,
+    ...(kubernetes.serviceAccountDir ? { serviceAccountDir: kubernetes.serviceAccountDir } : {}),
+  };
+  try {
+    const { config, source } = kube.loadKubeConfig(
+      kubernetes.source === "in-cluster"
+        ? { ...common, inCluster: true }
+        : {
+            ...common,
+            kubeconfig: kubernetes.kubeconfig,
+            context: kubernetes.context,
+            names: {
+              kubeconfig: "AUREA_KUBECONFIG",
+              context: "AUREA_KUBE_CONTEXT",
+              giveFile: "AUREA_KUBECONFIG=<file>",
+            },
+          },
+    );
+    const workloads = new kube.KubernetesWorkloads(config);
+    logger.info(
+      { kubernetes: workloads.server, source, context: config.getCurrentContext() },
+      "experiments scale workloads through this Kubernetes API server",
+    );
+    return workloads;
+  } catch (error) {
+    if (!(error instanceof kube.KubeConfigError)) throw error;
+    const what = kubernetes.source === "in-cluster" ? "AUREA_KUBERNETES=" : "";
+    throw new ConfigError(`invalid environment: ${what}${error.message}`);
   }
 }
 

@@ -16,8 +16,28 @@ export interface KubeConfigOptions {
   /** Where KUBECONFIG, HOME and the in-cluster variables are read from (the CLI passes its env). */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The service account's directory in a pod (tests point it elsewhere). */
-  readonly serviceAccountDir?: string;
+  readonly serviceAccountDir?: string | undefined;
+  /** Only the pod's service account: no kubeconfig file is looked for (`AUREA_KUBERNETES=in-cluster`). */
+  readonly inCluster?: boolean;
+  /** How messages name the settings: the CLI's flags by default, the server's variables. */
+  readonly names?: KubeConfigNames;
 }
+
+/** How errors name the kubeconfig and context settings. */
+interface KubeConfigNames {
+  /** `--kubeconfig`, `AUREA_KUBECONFIG`. */
+  readonly kubeconfig: string;
+  /** `--kube-context`, `AUREA_KUBE_CONTEXT`. */
+  readonly context: string;
+  /** How to give a file: `--kubeconfig <file>`, `AUREA_KUBECONFIG=<file>`. */
+  readonly giveFile: string;
+}
+
+const FLAG_NAMES: KubeConfigNames = {
+  kubeconfig: "--kubeconfig",
+  context: "--kube-context",
+  giveFile: "--kubeconfig <file>",
+};
 
 const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
@@ -60,13 +80,15 @@ function inCluster(config: KubeConfig, env: KubeConfigOptions["env"], dir: strin
 /**
  * The configuration kubectl would use: `--kubeconfig`, else the files of KUBECONFIG (merged, the
  * first one's current context winning, as kubectl does), else ~/.kube/config, else the pod's
- * service account when running in a cluster. Then `--kube-context` picks the context. Unlike
+ * service account when running in a cluster (with `inCluster`, only that). Then `--kube-context`
+ * picks the context; `names` says how messages call the two settings. Unlike
  * `KubeConfig.loadFromDefault`, this never falls back to an unauthenticated localhost:8080.
  */
 export function loadKubeConfig(options: KubeConfigOptions): { config: KubeConfig; source: string } {
   const config = new KubeConfig();
   const { env } = options;
   const saDir = options.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
+  const names = options.names ?? FLAG_NAMES;
   let source: string;
   const fromFile = (target: KubeConfig, file: string, what: string) => {
     if (!existsSync(file)) throw new KubeConfigError(`${what} ${file} does not exist`);
@@ -78,8 +100,17 @@ export function loadKubeConfig(options: KubeConfigOptions): { config: KubeConfig
   };
   const files = (env.KUBECONFIG ?? "").split(delimiter).filter((f) => f.length > 0);
   const home = env.HOME ? join(env.HOME, ".kube", "config") : undefined;
-  if (options.kubeconfig) {
-    fromFile(config, options.kubeconfig, "--kubeconfig");
+  if (options.inCluster) {
+    if (!env.KUBERNETES_SERVICE_HOST)
+      throw new KubeConfigError("in-cluster: KUBERNETES_SERVICE_HOST is not set (not running in a pod?)");
+    if (!existsSync(join(saDir, "token")))
+      throw new KubeConfigError(
+        `in-cluster: no service account token at ${join(saDir, "token")} (automountServiceAccountToken: false?)`,
+      );
+    inCluster(config, env, saDir);
+    source = "in-cluster service account";
+  } else if (options.kubeconfig) {
+    fromFile(config, options.kubeconfig, names.kubeconfig);
     source = options.kubeconfig;
   } else if (files.length > 0) {
     fromFile(config, files[0] as string, "KUBECONFIG's");
@@ -101,20 +132,20 @@ export function loadKubeConfig(options: KubeConfigOptions): { config: KubeConfig
     source = "in-cluster service account";
   } else
     throw new KubeConfigError(
-      "no Kubernetes configuration: give --kubeconfig <file>, set KUBECONFIG, create ~/.kube/config, or run in a pod with a service account",
+      `no Kubernetes configuration: give ${names.giveFile}, set KUBECONFIG, create ~/.kube/config, or run in a pod with a service account`,
     );
 
   if (options.context) {
-    const names = config.getContexts().map((c) => c.name);
-    if (!names.includes(options.context))
+    const contexts = config.getContexts().map((c) => c.name);
+    if (!contexts.includes(options.context))
       throw new KubeConfigError(
-        `--kube-context "${options.context}" is not in ${source} (contexts: ${names.join(", ") || "none"})`,
+        `${names.context} "${options.context}" is not in ${source} (contexts: ${contexts.join(", ") || "none"})`,
       );
     config.setCurrentContext(options.context);
   }
   const context = config.getCurrentContext();
   if (!context || !config.getContextObject(context))
-    throw new KubeConfigError(`${source} has no current context: give --kube-context`);
+    throw new KubeConfigError(`${source} has no current context: give ${names.context}`);
   const cluster = config.getCurrentCluster();
   if (!cluster?.server)
     throw new KubeConfigError(`context "${context}" in ${source} names no cluster server`);

@@ -228,7 +228,7 @@ export function scalerRequired(where: "cli" | "server"): string {
   const way =
     where === "cli"
       ? "give --kube-context (or --kubeconfig)"
-      : "this server has none configured: run it with `aurea experiment --kube-context …`";
+      : "this server has none configured (AUREA_KUBE_CONTEXT, AUREA_KUBECONFIG or AUREA_KUBERNETES=in-cluster)";
   return (
     `replicas need a Kubernetes context to scale the workload between steps; ${way}, ` +
     "or give one replica count to label the steps with the replicas already running"
