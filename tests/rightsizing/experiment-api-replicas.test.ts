@@ -18,6 +18,7 @@ import {
   startKubeApiServerStandIn,
 } from "../support/kube-apiserver-standin.js";
 import { type PlatformApp, platformApps } from "../support/platform-app.js";
+import { type Finished, startCli } from "../support/spawn-cli.js";
 import { openTestStore, type TestStore } from "../support/stores.js";
 import { hasCommand } from "../support/tools.js";
 import { type CapacityTarget, startCapacityTarget } from "./experiment-target.js";
@@ -231,7 +232,7 @@ describe("POST /api/v1/experiments with AUREA_KUBERNETES=in-cluster (the pod's s
       const account = join(dir, "serviceaccount");
       await mkdir(account, { recursive: true });
       // As the kubelet writes it: no trailing newline (client-node sends the file's bytes as they are).
-    await writeFile(join(account, "token"), "admin-token");
+      await writeFile(join(account, "token"), "admin-token");
       await writeFile(join(account, "ca.crt"), api.caPem as string);
       await writeFile(join(account, "namespace"), "shop\n");
       api.put(deployment("shop", "checkout", [{ name: "checkout" }], 1));
@@ -368,4 +369,54 @@ describe("aurea serve refuses to start on a Kubernetes setting it cannot use (ex
     expect(stderr).not.toMatch(/\n\s+at /);
     expect(code).toBe(2);
   });
+});
+
+describe("aurea serve loads the Kubernetes client only with a Kubernetes setting (built CLI)", () => {
+  /**
+   * Starts `aurea serve`, waits until it listens, stops it (SIGTERM) and returns its output.
+   * `--pending-deprecation` makes Node 20 print the DEP0040 warning that Node 22+ prints anyway
+   * when node-fetch 2 (pulled in by @kubernetes/client-node) requires `punycode`.
+   */
+  async function serveOnce(env: Record<string, string>): Promise<Finished> {
+    const { child, finished } = startCli(["serve", "--port", "0"], {
+      NODE_OPTIONS: "--pending-deprecation",
+      LOG_LEVEL: "info",
+      ...env,
+    });
+    let out = "";
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`aurea serve did not listen: ${out}`)), 60_000);
+      child.stdout?.on("data", (d) => {
+        out += d;
+        if (out.includes('"aurea listening"')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.on("exit", () => {
+        clearTimeout(timer);
+        reject(new Error(`aurea serve exited: ${out}`));
+      });
+    });
+    child.kill("SIGTERM");
+    return finished;
+  }
+
+  it("without one: no Kubernetes client, no punycode warning", async () => {
+    const r = await serveOnce({});
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/Kubernetes API server/);
+    expect(r.stderr).not.toMatch(/DEP0040|punycode/);
+  }, 90_000);
+
+  it("with one: the client is loaded and the server it scales through is logged", async () => {
+    const r = await serveOnce({ AUREA_KUBECONFIG: kubeconfig, AUREA_KUBE_CONTEXT: "lab" });
+    expect(r.code).toBe(0);
+    const line = r.stdout
+      .split("\n")
+      .filter((l) => l.includes("Kubernetes API server"))
+      .map((l) => JSON.parse(l) as Json)[0];
+    expect(line).toMatchObject({ kubernetes: api.url, source: kubeconfig, context: "lab" });
+    expect(r.stderr).toMatch(/DEP0040/);
+  }, 90_000);
 });
