@@ -33,6 +33,7 @@ const environment = z.object({
     .regex(/^[A-Za-z0-9:_-]{1,64}$/, "must be 1–64 letters, digits, ':', '_' or '-'")
     .default("aurea"),
   AUREA_RUN_LEASE_SECONDS: integer(1, 3600).default(30),
+  AUREA_TASK_LEASE_SECONDS: integer(1, 3600).default(30),
   AUREA_API_URL: z
     .string()
     .refine(
@@ -154,6 +155,11 @@ export interface Config {
     concurrency: number;
     /** A running run whose executor has not renewed its lease for this long is recovered. */
     leaseMs: number;
+    /**
+     * Lease on a background task (collection, recommendation, experiment): renewed every third
+     * of it; a task whose lease ran out is taken over by another process (several on one store).
+     */
+    taskLeaseMs: number;
     /** On shutdown, how long running runs may finish before they are recorded as interrupted. */
     shutdownGraceMs: number;
   };
@@ -225,6 +231,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     runs: {
       concurrency: e.AUREA_RUN_CONCURRENCY,
       leaseMs: e.AUREA_RUN_LEASE_SECONDS * 1000,
+      taskLeaseMs: e.AUREA_TASK_LEASE_SECONDS * 1000,
       shutdownGraceMs: e.AUREA_SHUTDOWN_GRACE_SECONDS * 1000,
     },
     schedules: { minIntervalSeconds: e.AUREA_MIN_SCHEDULE_INTERVAL_SECONDS },

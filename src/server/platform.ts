@@ -26,6 +26,7 @@ import { ScheduleService } from "../services/schedules/schedule-service.js";
 import type { Scheduler } from "../services/schedules/scheduler.js";
 import { SecretBox } from "../services/secrets/secret-box.js";
 import { SecretService } from "../services/secrets/secret-service.js";
+import { TaskLeases } from "../services/task-leases.js";
 import { ApiKeysRepo } from "../store/api-keys-repo.js";
 import { AutomationsRepo } from "../store/automations-repo.js";
 import { openStore, type Store } from "../store/database.js";
@@ -36,6 +37,7 @@ import { RunsRepo } from "../store/runs-repo.js";
 import { ScenariosRepo } from "../store/scenarios-repo.js";
 import { SchedulesRepo } from "../store/schedules-repo.js";
 import { ShardsRepo } from "../store/shards-repo.js";
+import { TaskLeasesRepo } from "../store/task-leases-repo.js";
 import { ExperimentMetrics } from "../telemetry/experiment-metrics.js";
 import type { Logger } from "../telemetry/logger.js";
 import type { Telemetry } from "../telemetry/registry.js";
@@ -239,6 +241,7 @@ export async function openPlatform({
       registry: telemetry.registry,
       logger,
       exclusive,
+      taskLeaseMs: config.runs.taskLeaseMs,
     });
     opened.push(() => rightsizing.close());
     const experiments = new ExperimentService({
@@ -251,6 +254,13 @@ export async function openPlatform({
       environment,
       logger,
       metrics: new ExperimentMetrics(telemetry.registry),
+      // Several processes on the store: an experiment runs under a lease (taken over when it runs out).
+      leases: exclusive
+        ? undefined
+        : new TaskLeases(new TaskLeasesRepo(store.db), "experiment", {
+            ttlMs: config.runs.taskLeaseMs,
+            logger,
+          }),
       version: VERSION,
       scaler,
     });

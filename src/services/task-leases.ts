@@ -7,7 +7,7 @@ import type { Logger } from "../telemetry/logger.js";
 const TTL_MS = 30_000;
 
 /** This process, as lease holders are named: host, pid and a random part (pids are reused). */
-export const processOwner = () => `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+const processOwner = () => `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
 
 /**
  * The leases of one kind of background task that this process holds. A task is worked on only
@@ -18,9 +18,10 @@ export const processOwner = () => `${hostname()}:${process.pid}:${randomBytes(3)
  */
 export class TaskLeases {
   readonly owner: string;
+  /** How long a lease outlives its holder's silence. */
+  readonly ttlMs: number;
   readonly #repo: TaskLeasesRepo;
   readonly #kind: TaskKind;
-  readonly #ttlMs: number;
   readonly #logger: Logger;
   readonly #held = new Map<number, () => void>();
   #timer: NodeJS.Timeout | undefined;
@@ -33,17 +34,17 @@ export class TaskLeases {
     this.#repo = repo;
     this.#kind = kind;
     this.owner = owner;
-    this.#ttlMs = ttlMs;
+    this.ttlMs = ttlMs;
     this.#logger = logger;
   }
 
   take(taskId: number): Promise<boolean> {
-    return this.#repo.claim(this.#kind, taskId, this.owner, this.#ttlMs);
+    return this.#repo.claim(this.#kind, taskId, this.owner, this.ttlMs);
   }
 
   hold(taskId: number, onLost: () => void): () => Promise<void> {
     this.#held.set(taskId, onLost);
-    this.#timer ??= setInterval(() => void this.#renew(), this.#ttlMs / 3).unref();
+    this.#timer ??= setInterval(() => void this.#renew(), this.ttlMs / 3).unref();
     return async () => {
       this.#held.delete(taskId);
       if (this.#held.size === 0) this.#stop();
@@ -62,12 +63,7 @@ export class TaskLeases {
 
   async #renew(): Promise<void> {
     try {
-      for (const lost of await this.#repo.renew(
-        this.#kind,
-        [...this.#held.keys()],
-        this.owner,
-        this.#ttlMs,
-      )) {
+      for (const lost of await this.#repo.renew(this.#kind, [...this.#held.keys()], this.owner, this.ttlMs)) {
         this.#logger.warn(
           { kind: this.#kind, task_id: lost },
           "lease lost: another process took the task over",

@@ -4,6 +4,7 @@ import { presentCount, toGrid, type UsageSeries } from "../../rightsizing/series
 import type { CollectionRow, Page, RightsizingRepo } from "../../store/rightsizing-repo.js";
 import type { Logger } from "../../telemetry/logger.js";
 import type { RightsizingMetrics } from "../../telemetry/rightsizing-metrics.js";
+import type { TaskLeases } from "../task-leases.js";
 import {
   assembleUsage,
   type CollectedUsage,
@@ -80,6 +81,8 @@ export interface CollectionServiceDeps {
   clientFor: (url: string) => PrometheusClient;
   metrics: RightsizingMetrics;
   logger: Logger;
+  /** With several processes on one store: a collection is collected only under its lease. */
+  leases?: TaskLeases | undefined;
   now?: () => Date;
 }
 
@@ -249,11 +252,20 @@ export class CollectionService {
     return { collection: { ...row, status: "collecting", error: null, finishedAt: null } };
   }
 
-  /** At start-up, when this process is the only one: every collection left collecting or interrupted resumes. */
+  /**
+   * Every collection left collecting or interrupted resumes: at start-up when this process is the
+   * only one; with others on the store (leases), those whose lease is free or ran out — called
+   * again now and then, for processes that die later.
+   */
   async recover(): Promise<number> {
     const left = await this.#d.repo.collectionsIn(["collecting", "interrupted"]);
-    for (const row of left) this.start(row.id);
-    return left.length;
+    let resumed = 0;
+    for (const row of left) {
+      if (this.#active.has(row.id) || (this.#d.leases && !(await this.#d.leases.take(row.id)))) continue;
+      this.start(row.id);
+      resumed++;
+    }
+    return resumed;
   }
 
   /** The usage a complete collection holds, assembled from its chunks (undefined until complete). */
@@ -297,15 +309,31 @@ export class CollectionService {
   #run(id: number, from: CollectionRow["status"][]): Promise<CollectionRow | undefined> {
     const controller = new AbortController();
     const done = (async () => {
-      const claimed = await this.#d.repo.claimCollection(id, from);
-      if (!claimed) return this.#d.repo.getCollection(id);
-      return this.#collect(claimed, controller.signal);
+      const { repo, leases } = this.#d;
+      // Another live process collects it: answer it as it is now.
+      if (leases && !(await leases.take(id))) return repo.getCollection(id);
+      const lease = { lost: false };
+      const release = leases?.hold(id, () => {
+        lease.lost = true;
+        controller.abort();
+      });
+      try {
+        const claimed = await repo.claimCollection(id, from);
+        if (!claimed) return repo.getCollection(id);
+        return await this.#collect(claimed, controller.signal, lease);
+      } finally {
+        await release?.();
+      }
     })().finally(() => this.#active.delete(id));
     this.#active.set(id, { controller, done });
     return done;
   }
 
-  async #collect(row: CollectionRow, signal: AbortSignal): Promise<CollectionRow | undefined> {
+  async #collect(
+    row: CollectionRow,
+    signal: AbortSignal,
+    lease: { lost: boolean },
+  ): Promise<CollectionRow | undefined> {
     const { repo, metrics, logger } = this.#d;
     const source = row.source as unknown as CollectionSource;
     if (source.kind === "csv") {
@@ -345,6 +373,8 @@ export class CollectionService {
       metrics.collectionEnded("complete");
       return finished;
     } catch (error) {
+      // Taken over by another process (this one could not renew its lease): it records the end.
+      if (lease.lost) return repo.getCollection(row.id);
       if (signal.aborted) {
         metrics.collectionEnded("interrupted");
         return repo.finishCollection(row.id, "interrupted");

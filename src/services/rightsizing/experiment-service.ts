@@ -72,9 +72,6 @@ export interface ExperimentView {
   steps: StepRecord[];
 }
 
-/** How often a process with others on the store looks for experiments whose process died. */
-const LEASE_SCAN_MS = 15_000;
-
 interface Current {
   id: number;
   controller: AbortController;
@@ -205,14 +202,14 @@ export class ExperimentService {
    */
   async resume({ exclusive }: { exclusive: boolean }): Promise<number> {
     const taken = await this.#takeOver(exclusive);
-    // Other processes may die later: look for their experiments now and then.
+    // Other processes may die later: look for their experiments every half lease.
     if (!exclusive && this.#d.leases && !this.#scan)
       this.#scan = setInterval(
         () =>
           void this.#takeOver(false).catch((error) =>
             this.#d.logger.warn({ err: error }, "lease scan failed"),
           ),
-        LEASE_SCAN_MS,
+        this.#d.leases.ttlMs / 2,
       ).unref();
     return taken;
   }
@@ -306,16 +303,16 @@ export class ExperimentService {
   async #run(current: Current): Promise<void> {
     const { repo, leases } = this.#d;
     const resume = this.#resumable.delete(current.id);
-    const row = await repo.start(current.id, { resume });
-    if (!row) return;
-    // Started from pending here (atomically): the lease is free. Resumed: it was taken already.
+    // The lease first (a resumed experiment's was taken already), so that no other process sees
+    // it running without one and takes it over.
     if (leases && !resume && !(await leases.take(current.id))) return;
     const release = leases?.hold(current.id, () => {
       current.lost = true;
       current.controller.abort();
     });
     try {
-      await this.#work(current, row);
+      const row = await repo.start(current.id, { resume });
+      if (row) await this.#work(current, row);
     } finally {
       await release?.();
     }

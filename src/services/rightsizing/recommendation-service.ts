@@ -7,6 +7,7 @@ import type { ExperimentsRepo } from "../../store/experiments-repo.js";
 import type { RecommendationWithCollection, RightsizingRepo } from "../../store/rightsizing-repo.js";
 import type { Logger } from "../../telemetry/logger.js";
 import type { RightsizingMetrics } from "../../telemetry/rightsizing-metrics.js";
+import type { TaskLeases } from "../task-leases.js";
 import type { CollectionService, CollectionSource } from "./collection-service.js";
 import { recommendUsage } from "./recommend-usage.js";
 import { buildReport, type RecommendReport } from "./report.js";
@@ -45,6 +46,8 @@ export interface RecommendationServiceDeps {
   checkUrl: (url: string) => Promise<void>;
   /** Worker threads a recommendation's series are fitted on. */
   threads: number;
+  /** With several processes on one store: a recommendation is made only under its lease. */
+  leases?: TaskLeases | undefined;
   now?: () => Date;
 }
 
@@ -140,11 +143,20 @@ export class RecommendationService {
     return { recommendation: (await repo.getRecommendation(row.id)) as RecommendationWithCollection };
   }
 
-  /** At start-up, when this process is the only one: every recommendation left running is made again. */
+  /**
+   * Every recommendation left running is made again: at start-up when this process is the only
+   * one; with others on the store (leases), those whose lease is free or ran out — called again
+   * now and then, for processes that die later.
+   */
   async recover(): Promise<number> {
     const left = await this.#d.repo.running();
-    for (const row of left) this.#start(row.id);
-    return left.length;
+    let resumed = 0;
+    for (const row of left) {
+      if (this.#tasks.has(row.id) || (this.#d.leases && !(await this.#d.leases.take(row.id)))) continue;
+      this.#start(row.id, true);
+      resumed++;
+    }
+    return resumed;
   }
 
   /** The per-series gauges from the latest finished recommendations (a restart does not blank Grafana). */
@@ -259,9 +271,10 @@ export class RecommendationService {
     }
   }
 
-  #start(id: number): void {
+  /** Makes recommendation `id` in the background, under its lease (`taken`: already held). */
+  #start(id: number, taken = false): void {
     if (this.#tasks.has(id)) return;
-    const task = this.#execute(id)
+    const task = this.#leased(id, taken)
       .catch((error: unknown) =>
         this.#d.logger.error({ recommendation_id: id, err: error }, "recommendation failed"),
       )
@@ -269,7 +282,21 @@ export class RecommendationService {
     this.#tasks.set(id, task);
   }
 
-  async #execute(id: number): Promise<void> {
+  async #leased(id: number, taken: boolean): Promise<void> {
+    const leases = this.#d.leases;
+    if (leases && !taken && !(await leases.take(id))) return;
+    const lease = { lost: false };
+    const release = leases?.hold(id, () => {
+      lease.lost = true;
+    });
+    try {
+      await this.#execute(id, lease);
+    } finally {
+      await release?.();
+    }
+  }
+
+  async #execute(id: number, lease: { lost: boolean }): Promise<void> {
     const { repo, collections, metrics, logger } = this.#d;
     const signal = this.#stop.signal;
     const started = performance.now();
@@ -277,7 +304,8 @@ export class RecommendationService {
       status: "complete" | "partial" | "failed",
       values: { result?: RecommendReport; error?: string },
     ) => {
-      if (signal.aborted) return;
+      // Stopping (made again at the next start), or taken over by another process: it writes.
+      if (signal.aborted || lease.lost) return;
       const done = await repo.finishRecommendation(id, {
         status,
         result: (values.result as unknown as Record<string, unknown>) ?? null,
