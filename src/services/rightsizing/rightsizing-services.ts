@@ -91,15 +91,18 @@ export async function openRightsizing({
         () => void recover().catch((error) => logger.warn({ err: error }, "rightsizing lease scan failed")),
         taskLeaseMs / 2,
       ).unref();
+  let closing: Promise<void> | undefined;
   return {
     repo,
     collections,
     recommendations,
-    close: async () => {
-      if (scan) clearInterval(scan);
-      // Both stop at once: a recommendation waiting for its collection ends with it.
-      await Promise.all([recommendations.close(), collections.close()]);
-      await agent.close();
-    },
+    // Once, however often it is called (a platform's close may run twice).
+    close: () =>
+      (closing ??= (async () => {
+        if (scan) clearInterval(scan);
+        // Both stop at once: a recommendation waiting for its collection ends with it.
+        await Promise.all([recommendations.close(), collections.close()]);
+        await agent.close();
+      })()),
   };
 }
