@@ -42,12 +42,18 @@ describe("aurea migrate", () => {
       expect(tables.rows.map((r: { table_name: string }) => r.table_name)).toEqual([
         "api_keys",
         "automations",
+        "experiment_steps",
+        "experiments",
+        "recommendations",
         "run_rollups",
         "run_shards",
         "runs",
         "scenarios",
         "schedules",
         "secrets",
+        "task_leases",
+        "usage_chunks",
+        "usage_collections",
       ]);
     } finally {
       await client.query(`drop database if exists ${name} with (force)`);
