@@ -2,47 +2,14 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { startCli } from "../support/spawn-cli.js";
+import { startServe } from "../support/spawn-cli.js";
 
 /** SIGKILLs of the API process mid-run (the issue's 20; fewer with AUREA_FAULT_KILLS). */
 const KILLS = Number(process.env.AUREA_FAULT_KILLS ?? 20);
 const FINISHED = ["completed", "failed", "cancelled"];
 
-interface Server {
-  url: string;
-  kill(): Promise<void>;
-  stop(): Promise<void>;
-}
-
 /** `aurea serve` (embedded: PGlite in `dataDir`, in-process queue) on a free port. */
-async function serve(dataDir: string): Promise<Server> {
-  const { child, finished } = startCli(["serve", "--port", "0"], {
-    LOG_LEVEL: "info",
-    AUREA_DATA_DIR: dataDir,
-    AUREA_RUN_CONCURRENCY: "4",
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d;
-      const match = /"url":"(http:\/\/[^"]+)"/.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    child.once("exit", (code) => reject(new Error(`server exited (${code}) before listening: ${out}`)));
-    setTimeout(() => reject(new Error(`no listening line in ${out}`)), 60_000);
-  });
-  return {
-    url,
-    kill: async () => {
-      child.kill("SIGKILL");
-      await finished;
-    },
-    stop: async () => {
-      child.kill("SIGTERM");
-      await finished;
-    },
-  };
-}
+const serve = (dataDir: string) => startServe({ AUREA_DATA_DIR: dataDir, AUREA_RUN_CONCURRENCY: "4" });
 
 const json = async (url: string, method = "GET", body?: unknown) => {
   const r = await fetch(url, {

@@ -2,35 +2,14 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { startCli } from "../support/spawn-cli.js";
+import { startServe } from "../support/spawn-cli.js";
 import { type CapacityTarget, startCapacityTarget } from "./experiment-target.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: API answers are read as open-ended JSON.
 type Json = Record<string, any>;
 
 /** `aurea serve` (embedded: PGlite in `dataDir`, in-process queue) on a free port. */
-async function serve(dataDir: string) {
-  const { child, finished } = startCli(["serve", "--port", "0"], {
-    LOG_LEVEL: "info",
-    AUREA_DATA_DIR: dataDir,
-    AUREA_ALLOW_HOSTS: "127.0.0.1",
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d;
-      const match = /"url":"(http:\/\/[^"]+)"/.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    child.once("exit", (code) => reject(new Error(`server exited (${code}) before listening: ${out}`)));
-    setTimeout(() => reject(new Error(`no listening line in ${out}`)), 60_000);
-  });
-  const stop = async (signal: NodeJS.Signals) => {
-    child.kill(signal);
-    return finished;
-  };
-  return { url, kill: () => stop("SIGKILL"), stop: () => stop("SIGTERM") };
-}
+const serve = (dataDir: string) => startServe({ AUREA_DATA_DIR: dataDir, AUREA_ALLOW_HOSTS: "127.0.0.1" });
 
 async function json(url: string, method = "GET", body?: unknown): Promise<Json> {
   const r = await fetch(url, {

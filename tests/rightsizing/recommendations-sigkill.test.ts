@@ -8,44 +8,20 @@ import {
   queryRangeRequests,
   startNabPrometheus,
 } from "../support/prometheus.js";
-import { startCli } from "../support/spawn-cli.js";
+import { startServe } from "../support/spawn-cli.js";
 
-/** `aurea serve` (embedded: PGlite in `dataDir`, in-process queue) on a free port. */
+/** `aurea serve` (embedded: PGlite in `dataDir`, in-process queue) on a free port, with a JSON helper. */
 async function serve(dataDir: string) {
-  const { child, finished } = startCli(["serve", "--port", "0"], {
-    LOG_LEVEL: "info",
-    AUREA_DATA_DIR: dataDir,
-    AUREA_ALLOW_HOSTS: "127.0.0.1",
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d;
-      const match = /"url":"(http:\/\/[^"]+)"/.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    child.once("exit", (code) => reject(new Error(`server exited (${code}) before listening: ${out}`)));
-    setTimeout(() => reject(new Error(`no listening line in ${out}`)), 60_000);
-  });
+  const server = await startServe({ AUREA_DATA_DIR: dataDir, AUREA_ALLOW_HOSTS: "127.0.0.1" });
   const json = async (path: string, body?: unknown) => {
-    const r = await fetch(`${url}${path}`, {
+    const r = await fetch(`${server.url}${path}`, {
       ...(body === undefined
         ? {}
         : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
     });
     return { status: r.status, body: (await r.json()) as Record<string, unknown> };
   };
-  return {
-    json,
-    kill: async () => {
-      child.kill("SIGKILL");
-      await finished;
-    },
-    stop: async () => {
-      child.kill("SIGTERM");
-      await finished;
-    },
-  };
+  return { json, kill: server.kill, stop: server.stop };
 }
 
 describe.skipIf(!hasPrometheus)("a server killed (SIGKILL) while collecting for a recommendation", () => {

@@ -8,7 +8,7 @@ import { openPlatform, type Platform } from "../../src/server/platform.js";
 import { createLogger } from "../../src/telemetry/logger.js";
 import { createTelemetry } from "../../src/telemetry/registry.js";
 import { deletePrefix, REDIS_URL, uniquePrefix } from "../support/redis.js";
-import { startCli } from "../support/spawn-cli.js";
+import { startServe } from "../support/spawn-cli.js";
 import { openTestStore, type TestStore } from "../support/stores.js";
 import { type CapacityTarget, startCapacityTarget } from "./experiment-target.js";
 
@@ -48,16 +48,8 @@ describe.skipIf(!process.env.DATABASE_URL || !REDIS_URL)(
         AUREA_ALLOW_HOSTS: "127.0.0.1",
         AUREA_DATA_DIR: dataDir,
       };
-      const a = startCli(["serve", "--port", "0"], { ...env, LOG_LEVEL: "info" });
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = "";
-        a.child.stdout!.on("data", (d: Buffer) => {
-          out += d;
-          const match = /"url":"(http:\/\/[^"]+)"/.exec(out);
-          if (match) resolve(match[1]!);
-        });
-        a.child.once("exit", (code) => reject(new Error(`server exited (${code}): ${out}`)));
-      });
+      const a = await startServe(env);
+      const url = a.url;
       const created = (await (
         await fetch(`${url}/api/v1/experiments`, {
           method: "POST",
@@ -112,8 +104,7 @@ describe.skipIf(!process.env.DATABASE_URL || !REDIS_URL)(
       const cut = beforeKill.find((s) => s.status === "running")!;
       const kept = beforeKill.filter((s) => s.status === "complete");
       expect(kept.length).toBeGreaterThan(0);
-      a.child.kill("SIGKILL");
-      await a.finished;
+      await a.kill();
       const killedAt = Date.now();
       let done: Json | undefined;
       for (let i = 0; ; i++) {

@@ -39,3 +39,32 @@ export function startCli(
 }
 
 export const runCli = (args: string[], env?: Record<string, string>) => startCli(args, env).finished;
+
+export interface ServeProcess {
+  url: string;
+  child: ChildProcess;
+  /** SIGKILL, and the process's end. */
+  kill(): Promise<Finished>;
+  /** SIGTERM (a graceful stop), and the process's end. */
+  stop(): Promise<Finished>;
+}
+
+/** `aurea serve` on a free port (embedded unless `env` names a database or Redis), once it listens. */
+export async function startServe(env: Record<string, string>): Promise<ServeProcess> {
+  const { child, finished } = startCli(["serve", "--port", "0"], { LOG_LEVEL: "info", ...env });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d;
+      const match = /"url":"(http:\/\/[^"]+)"/.exec(out);
+      if (match) resolve(match[1]!);
+    });
+    child.once("exit", (code) => reject(new Error(`server exited (${code}) before listening: ${out}`)));
+    setTimeout(() => reject(new Error(`no listening line in ${out}`)), 60_000);
+  });
+  const signal = (name: NodeJS.Signals) => {
+    child.kill(name);
+    return finished;
+  };
+  return { url, child, kill: () => signal("SIGKILL"), stop: () => signal("SIGTERM") };
+}

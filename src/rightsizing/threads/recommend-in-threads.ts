@@ -1,22 +1,7 @@
-import { createRequire } from "node:module";
-import { dirname, extname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import { startThread } from "../../threads/start-thread.js";
 import type { SeriesResult } from "../recommend.js";
 import type { UsageSeries } from "../series.js";
 import type { FromThread, SeriesIncidents, SeriesOptions, ToThread } from "./messages.js";
-
-const extension = extname(fileURLToPath(import.meta.url));
-const entry = new URL(`./thread-entry${extension}`, import.meta.url);
-
-/** As runner/threads: compiled, the entry is .js; from source, tsx's loader is registered first. */
-function startThread(options: SeriesOptions): Worker {
-  if (extension !== ".ts") return new Worker(entry, { workerData: options });
-  const tsxRoot = dirname(createRequire(import.meta.url).resolve("tsx/package.json"));
-  const tsx = pathToFileURL(join(tsxRoot, "dist/esm/api/index.mjs")).href;
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: options });
-}
 
 /**
  * Recommends many series on `threads` worker threads (each fits one series at a time; the
@@ -32,7 +17,7 @@ export async function recommendInThreads(
   const results: SeriesResult[] = new Array(series.length);
   let next = 0;
   const workers = Array.from({ length: Math.max(1, Math.min(threads, series.length)) }, () =>
-    startThread(options),
+    startThread(import.meta.url, "thread-entry", options),
   );
   try {
     await Promise.all(

@@ -1,7 +1,3 @@
-import { createRequire } from "node:module";
-import { dirname, extname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
 import {
   mergeSnapshots,
   type Progress,
@@ -9,23 +5,9 @@ import {
   type RunSnapshot,
   type WorkloadSpec,
 } from "../../engine/index.js";
+import { startThread } from "../../threads/start-thread.js";
 import type { RunSpecOptions } from "../run-spec.js";
 import type { FromThread, ThreadData, ToThread } from "./messages.js";
-
-// Compiled, the entry is a .js file next to this one. From source (tests, `tsx`) it is .ts: the
-// thread then registers tsx's loader first, as `--import` is not honoured for workers on Node 20.
-const extension = extname(fileURLToPath(import.meta.url));
-const entry = new URL(`./thread-entry${extension}`, import.meta.url);
-
-function startThread(data: ThreadData): Worker {
-  if (extension !== ".ts") return new Worker(entry, { workerData: data });
-  // tsx's ESM API by path: neither `import.meta.resolve` (absent under Vitest) nor `require`
-  // (which picks the CommonJS build) finds it otherwise.
-  const tsxRoot = dirname(createRequire(import.meta.url).resolve("tsx/package.json"));
-  const tsx = pathToFileURL(join(tsxRoot, "dist/esm/api/index.mjs")).href;
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: data });
-}
 
 /**
  * Splits the workload over `spec.threads` worker threads (each with its own event loop and
@@ -34,7 +16,9 @@ function startThread(data: ThreadData): Worker {
 export async function runInThreads(spec: WorkloadSpec, options: RunSpecOptions): Promise<RunSnapshot> {
   const parts = partitionSpec(spec, spec.threads);
   const progress: (Progress | undefined)[] = parts.map(() => undefined);
-  const workers = parts.map((part) => startThread({ spec: part }));
+  const workers = parts.map((part) =>
+    startThread(import.meta.url, "thread-entry", { spec: part } satisfies ThreadData),
+  );
   const cancel = () => {
     for (const worker of workers) worker.postMessage({ type: "cancel" } satisfies ToThread);
   };

@@ -1,8 +1,5 @@
-import { createRequire } from "node:module";
-import { dirname, extname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
 import type { ModelName } from "../../rightsizing/models/index.js";
+import { startThread } from "../../threads/start-thread.js";
 import type { WorkloadEntry } from "./report.js";
 import type { ReplicaInputs, WorkloadGroup } from "./workloads.js";
 
@@ -16,18 +13,6 @@ export interface WorkloadsJob {
 
 export type WorkloadsAnswer = { ok: true; entries: WorkloadEntry[] } | { ok: false; message: string };
 
-const extension = extname(fileURLToPath(import.meta.url));
-const entry = new URL(`./workloads-thread-entry${extension}`, import.meta.url);
-
-/** As the recommendation threads: compiled, the entry is .js; from source, tsx's loader is registered first. */
-function startThread(job: WorkloadsJob): Worker {
-  if (extension !== ".ts") return new Worker(entry, { workerData: job });
-  const tsxRoot = dirname(createRequire(import.meta.url).resolve("tsx/package.json"));
-  const tsx = pathToFileURL(join(tsxRoot, "dist/esm/api/index.mjs")).href;
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: job });
-}
-
 /**
  * Each workload's replica recommendation without a cluster (`workloadEntry` with no HPA known),
  * on a worker thread: forecasting a request rate or all replicas' CPU fits models, which the
@@ -39,7 +24,7 @@ export async function workloadsInThread(
 ): Promise<WorkloadEntry[] | undefined> {
   if (job.groups.length === 0) return [];
   if (signal?.aborted) return undefined;
-  const worker = startThread(job);
+  const worker = startThread(import.meta.url, "workloads-thread-entry", job);
   try {
     return await new Promise<WorkloadEntry[] | undefined>((resolve, reject) => {
       const stop = () => resolve(undefined);
