@@ -5,14 +5,18 @@
 //          for <seconds> s, and measures runs completed per second end to end and the queue wait
 //          (created → started, from the runs' own timestamps) of every run;
 //   sleep: triggers <count> runs of one 100 ms job at once and measures how long they take.
+// Also prints, per run, the statements committed in PostgreSQL and the Redis commands, the CPU
+// seconds of every process (PostgreSQL's and Redis' included) and the wait's p95 per second of
+// the load (warm-up against steady state). BENCH_CHILD_LOG=<dir> keeps each process's output.
 // Prints one JSON line. Usage: node bench/queue.mjs <workers> <tiny|sleep> [rate|count] [seconds]
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
 import pg from "pg";
 import { createDatabase, deleteRedisPrefix, postJson } from "./children.mjs";
 
@@ -45,6 +49,11 @@ const spawnCli = (args, extra = {}) => {
   let out = "";
   child.stdout.on("data", (d) => (out += d));
   child.stderr.on("data", (d) => (out += d));
+  // BENCH_CHILD_LOG=<dir>: each process's output (e.g. with BENCH_NODE_FLAGS=--trace-gc) in a file.
+  if (process.env.BENCH_CHILD_LOG)
+    child.once("close", () =>
+      writeFileSync(join(process.env.BENCH_CHILD_LOG, `${args[0]}-${child.pid}.log`), out),
+    );
   children.push(child);
   return { child, output: () => out };
 };
@@ -82,6 +91,69 @@ function bucketQuantiles(cumulative) {
     p50_ms: quantile(0.5),
     p95_ms: quantile(0.95),
     within20: (cumulative.get(0.02) ?? 0) / count,
+  };
+}
+
+/**
+ * CPU seconds of the PostgreSQL and Redis servers' processes (all of them: the shared servers
+ * are otherwise idle) and of this process's finished children (the load generator), since
+ * `before` (or in total).
+ */
+function serverCpu(before = { postgres: 0, redis: 0, load: 0 }) {
+  const now = { postgres: 0, redis: 0, load: 0 };
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const name = /\(([^)]*)\)/.exec(stat)?.[1] ?? "";
+      const fields = stat.split(") ")[1].split(" ");
+      const seconds = (Number(fields[11]) + Number(fields[12])) / 100;
+      if (name === "postgres") now.postgres += seconds;
+      else if (name.startsWith("redis-server")) now.redis += seconds;
+    } catch {}
+  }
+  const self = readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ");
+  now.load = (Number(self[13]) + Number(self[14])) / 100;
+  const round = (x) => Math.round(x * 100) / 100;
+  return {
+    postgres: round(now.postgres - before.postgres),
+    redis: round(now.redis - before.redis),
+    load: round(now.load - before.load),
+  };
+}
+
+/** Statements committed in the bench's database and Redis commands, from now on. */
+async function storeCounters() {
+  const redis = new Redis(redisUrl);
+  const read = async () => {
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    const { rows } = await admin.query(
+      "select xact_commit::float8 as n from pg_stat_database where datname = current_database()",
+    );
+    await admin.end();
+    const commands = {};
+    for (const [, name, calls] of (await redis.info("commandstats")).matchAll(
+      /^cmdstat_([^:]+):calls=(\d+)/gm,
+    ))
+      commands[name] = Number(calls);
+    return { statements: rows[0].n, commands };
+  };
+  const before = await read();
+  return {
+    async perRun(runs) {
+      const after = await read();
+      redis.disconnect();
+      const redisPerRun = {};
+      for (const [name, calls] of Object.entries(after.commands)) {
+        const delta = (calls - (before.commands[name] ?? 0)) / runs;
+        if (delta >= 0.05) redisPerRun[name] = Math.round(delta * 100) / 100;
+      }
+      // Less this function's own two reads and the wait loop's polls, which are few.
+      return {
+        pg_statements: Math.round(((after.statements - before.statements) / runs) * 100) / 100,
+        redis: redisPerRun,
+      };
+    },
   };
 }
 
@@ -130,6 +202,10 @@ try {
     load: { model: "closed", jobs: 1 },
   });
 
+  // What the processes asked of PostgreSQL and Redis during the load, per run: statements
+  // (transactions committed in the run's database) and Redis commands by name.
+  const counters = await storeCounters();
+  const serversBefore = serverCpu();
   let offered;
   if (mode === "tiny") {
     const rate = Number(amountArg ?? 600);
@@ -190,6 +266,10 @@ try {
     if (Date.now() > deadline) throw new Error("runs still unfinished after 10 minutes");
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+  const servers = serverCpu(serversBefore);
+  const perRun = await counters.perRun(
+    await db.query("select count(*)::int as n from runs").then((q) => q.rows[0].n),
+  );
   const { rows } = await db.query(`
     select count(*)::int as runs,
            count(*) filter (where status = 'completed')::int as completed,
@@ -198,6 +278,11 @@ try {
            percentile_cont(0.95) within group (order by extract(epoch from started_at - created_at)) * 1000 as wait_p95_ms,
            max(extract(epoch from started_at - created_at)) * 1000 as wait_max_ms
       from runs`);
+  // The wait's p95 per second of the load, to tell warm-up from steady state.
+  const bySecond = await db.query(`
+    select floor(extract(epoch from created_at - (select min(created_at) from runs))) as second,
+           percentile_cont(0.95) within group (order by extract(epoch from started_at - created_at)) * 1000 as p95
+      from runs group by 1 order by 1`);
   await db.end();
   const r = rows[0];
   // The queue's own overhead: every worker's histogram of job added → started, summed.
@@ -220,6 +305,7 @@ try {
       cpu[i === 0 ? "api" : `worker${i}`] = (Number(fields[11]) + Number(fields[12])) / 100;
     } catch {}
   }
+  Object.assign(cpu, servers);
   console.log(
     JSON.stringify({
       mode,
@@ -232,11 +318,13 @@ try {
       wait_p50_ms: r.wait_p50_ms,
       wait_p95_ms: r.wait_p95_ms,
       wait_max_ms: Number(r.wait_max_ms),
+      wait_p95_ms_by_second: bySecond.rows.map((row) => Math.round(row.p95)),
       queue_jobs: queueWait.count,
       queue_wait_p50_ms: queueWait.p50_ms,
       queue_wait_p95_ms: queueWait.p95_ms,
       queue_wait_within_20ms: queueWait.within20,
       cpu_s: cpu,
+      per_run: perRun,
     }),
   );
 } finally {
