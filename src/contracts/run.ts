@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { decimalId, timestamp } from "./common.js";
-import { RUN_SORTS, RUN_STATUSES } from "./run-constants.js";
+import { RUN_SORTS, RUN_SOURCES, RUN_STATUSES } from "./run-constants.js";
 
 export const runView = z.object({
   id: z.number(),
@@ -8,7 +8,11 @@ export const runView = z.object({
   automation_id: z.number().nullable(),
   scenario_name: z.string().nullable(),
   automation_name: z.string().nullable(),
-  source: z.enum(["trigger", "benchmark_api", "schedule"]),
+  source: z
+    .enum(RUN_SOURCES)
+    .describe(
+      "trigger (POST /runs/trigger), benchmark_api (POST /benchmark/run), schedule, or experiment (a load experiment's step: environment.experiment_id, experiment_step)",
+    ),
   schedule_id: z.number().nullable().describe("the schedule that fired it (source schedule)"),
   status: z.enum(RUN_STATUSES),
   reason: z.string().nullable().describe("why it failed or was cancelled: interrupted, error, cancelled"),

@@ -261,6 +261,13 @@ export async function openPlatform({
             ttlMs: config.runs.taskLeaseMs,
             logger,
           }),
+      // …and only one runs at a time on the store (the others stay pending until it ends).
+      slot: exclusive
+        ? undefined
+        : new TaskLeases(new TaskLeasesRepo(store.db), "experiment_slot", {
+            ttlMs: config.runs.taskLeaseMs,
+            logger,
+          }),
       version: VERSION,
       scaler,
     });

@@ -14,7 +14,7 @@ import {
   uniqueIndex,
 } from "drizzle-orm/pg-core";
 import { SCOPES } from "../contracts/key-scopes.js";
-import { RUN_STATUSES, type RunStatus } from "../contracts/run-constants.js";
+import { RUN_SOURCES, RUN_STATUSES, type RunStatus } from "../contracts/run-constants.js";
 
 const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
 const updatedAt = () => timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
@@ -143,7 +143,8 @@ export const runs = pgTable(
     /** Names at trigger time, so a run stays readable after its scenario is deleted. */
     scenarioName: text("scenario_name"),
     automationName: text("automation_name"),
-    source: text("source", { enum: ["trigger", "benchmark_api", "schedule"] }).notNull(),
+    /** What made it: a trigger, the seed's `/benchmark/run`, a schedule, a load experiment's step. */
+    source: text("source", { enum: RUN_SOURCES }).notNull(),
     /** The schedule that fired this run (source `schedule`); kept after the schedule is deleted. */
     scheduleId: integer("schedule_id"),
     status: text("status", { enum: RUN_STATUSES }).notNull().default("pending"),
@@ -386,7 +387,8 @@ export const experimentSteps = pgTable(
 export const taskLeases = pgTable(
   "task_leases",
   {
-    kind: text("kind", { enum: ["collection", "recommendation", "experiment"] }).notNull(),
+    /** `experiment_slot` (task 0): the one experiment that may run at a time on the store. */
+    kind: text("kind", { enum: ["collection", "recommendation", "experiment", "experiment_slot"] }).notNull(),
     taskId: integer("task_id").notNull(),
     owner: text("owner").notNull(),
     until: timestamp("until", { withTimezone: true, mode: "date" }).notNull(),

@@ -145,15 +145,44 @@ describe("POST /api/v1/experiments on a server with a Kubernetes context (AUREA_
     const last = done.steps.at(-1) as Json;
     const run = (await t.request("GET", `/api/v1/runs/${last.run_id}`)).json() as Json;
     expect(run.scenario_name).toBe(`experiment ${id} step 8: 60/s × 2`);
+    // One row per replica count × rate, in the order they ran: the measured ones with the API's
+    // figures, the two rates skipped at 1 replica saying why.
     const csv = (await t.request("GET", `/api/v1/experiments/${id}/export.csv`)).body.trim().split("\n");
-    expect(csv.slice(1).map((line) => line.split(",").slice(0, 2))).toEqual([
-      ["1", "1"],
-      ["2", "1"],
-      ["5", "2"],
-      ["6", "2"],
-      ["7", "2"],
-      ["8", "2"],
+    const header = csv[0]!.split(",");
+    const rows = csv.slice(1).map((line) => {
+      const cells = line.split(",");
+      return Object.fromEntries(header.map((name, i) => [name, cells[i]]));
+    });
+    expect(rows.map((r) => [r.step, r.replicas, r.offered_rate, r.status])).toEqual([
+      ["1", "1", "22.5", "complete"],
+      ["2", "1", "40", "complete"],
+      ["3", "1", "45", "skipped"],
+      ["4", "1", "60", "skipped"],
+      ["5", "2", "22.5", "complete"],
+      ["6", "2", "40", "complete"],
+      ["7", "2", "45", "complete"],
+      ["8", "2", "60", "complete"],
     ]);
+    for (const s of done.steps as Json[]) {
+      const row = rows[s.step - 1]!;
+      const m = s.measurements;
+      expect(Number(row.throughput)).toBe(m.throughput);
+      expect(Number(row.throughput_per_replica)).toBe(m.throughput_per_replica);
+      expect(Number(row.throughput_per_replica)).toBeCloseTo(m.throughput / s.replicas, 9);
+      expect([Number(row.requests), Number(row.failed)]).toEqual([m.requests, m.failed]);
+      expect([Number(row.p50_ms), Number(row.p95_ms), Number(row.p99_ms)]).toEqual([
+        m.latency_ms.p50,
+        m.latency_ms.p95,
+        m.latency_ms.p99,
+      ]);
+      expect(row.slo_passed).toBe(String(m.slo_passed));
+      expect([row.window_start, row.window_end]).toEqual([m.window.start, m.window.end]);
+      expect(Number(row.run_id)).toBe(s.run_id);
+    }
+    for (const row of [rows[2]!, rows[3]!]) {
+      expect(row.problems).toBe("skipped: the SLO failed at step 2 (40/s)");
+      expect([row.throughput, row.p95_ms, row.run_id]).toEqual(["", "", ""]);
+    }
     const metadata = (await t.request("GET", `/api/v1/experiments/${id}/metadata.json`)).json() as Json;
     expect(metadata).toMatchObject({
       replicas: [1, 2],

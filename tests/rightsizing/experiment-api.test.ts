@@ -95,16 +95,30 @@ describe.each(DRIVERS)("/api/v1/experiments against a real HTTP target of known 
     for (const s of done.steps) {
       const run = (await t.request("GET", `/api/v1/runs/${s.run_id}`)).json() as Json;
       expect(run.status).toBe("completed");
+      expect(run.source).toBe("experiment");
       expect(run.scenario_name).toBe(`experiment ${body.id} step ${s.step}: ${s.load}/s × 1`);
       expect(run.environment).toMatchObject({ experiment_id: body.id, experiment_step: s.step });
       expect(run.spec.load).toMatchObject({ model: "open", rate: s.load, duration: "3000ms" });
     }
 
+    // The run listing answers them with their source, and filters on the dashboard's terms.
+    const listed = await t.request("GET", "/api/v1/runs?limit=10");
+    expect(listed.statusCode, listed.body).toBe(200);
+    const items = (listed.json() as Json).items as Json[];
+    expect(items.map((r) => [r.id, r.source]).sort()).toEqual(
+      done.steps.map((s: Json) => [s.run_id, "experiment"]).sort(),
+    );
+    const completed = await t.request("GET", "/api/v1/runs?status=completed&sort=p95_ms&order=asc");
+    expect(completed.statusCode, completed.body).toBe(200);
+    expect((completed.json() as Json).items).toHaveLength(4);
+
     const csv = await t.request("GET", `/api/v1/experiments/${body.id}/export.csv`);
     expect(csv.statusCode).toBe(200);
     expect(csv.headers["content-type"]).toContain("text/csv");
     const lines = csv.body.trim().split("\n");
-    expect(lines).toHaveLength(5);
+    // Every planned step: the four measured, and 80/s skipped after the SLO failed at 65/s.
+    expect(lines).toHaveLength(6);
+    expect(lines[5]).toBe(`5,1,skipped,80,${",".repeat(20)}skipped: the SLO failed at step 4 (65/s)`);
     expect(lines[0]).toMatch(/^step,replicas,status,offered_rate,throughput,/);
     const header = lines[0]!.split(",");
     const row = lines[4]!.split(",");

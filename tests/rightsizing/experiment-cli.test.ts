@@ -295,8 +295,10 @@ describe("aurea experiment against real targets", () => {
       );
 
       const lines = (await readFile(csv, "utf8")).trim().split("\n");
-      expect(lines).toHaveLength(11);
-      expect(lines[10]).toMatch(/^12,2,complete,60,/);
+      // Every planned step: the 10 measured and the 2 skipped at 1 replica after 40/s failed.
+      expect(lines).toHaveLength(13);
+      expect(lines[12]).toMatch(/^12,2,complete,60,/);
+      expect(lines.filter((line) => /^\d+,1,skipped,/.test(line))).toHaveLength(2);
       const meta = JSON.parse(await readFile(metadata, "utf8"));
       expect(meta).toMatchObject({
         experiment: { id: null, status: "complete" },

@@ -243,7 +243,7 @@ export async function experimentCommand(
   const steps = [...records.values()].sort((a, b) => a.step - b.step);
   if (options.json) io.stdout.write(`${JSON.stringify(report(name, spec, outcome, steps), null, 2)}\n`);
   else if (!options.quiet) io.stdout.write(table(spec, outcome, steps));
-  if (options.csv) await writeOut(options.csv, experimentCsv(steps), "--csv");
+  if (options.csv) await writeOut(options.csv, experimentCsv(steps, { spec, ended: true }), "--csv");
   if (options.metadata) {
     const metadata = experimentMetadata({
       experiment: {

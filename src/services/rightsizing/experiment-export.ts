@@ -1,5 +1,10 @@
 import type { ExperimentResult, StepRecord } from "./experiment-runner.js";
-import type { ExperimentSpecInput } from "./experiment-spec.js";
+import {
+  type ExperimentSpec,
+  type ExperimentSpecInput,
+  type PlannedStep,
+  planSteps,
+} from "./experiment-spec.js";
 
 /**
  * The seed's unified storage of an experiment: one CSV with a row per step (every metric,
@@ -16,7 +21,12 @@ const field = (value: string | number | boolean | null | undefined) => {
 const STEP_COLUMNS: readonly { name: string; unit: string; description: string }[] = [
   { name: "step", unit: "", description: "step number (1, 2, …), in the order the steps ran" },
   { name: "replicas", unit: "", description: "replicas of the workload during the step" },
-  { name: "status", unit: "", description: "complete, failed (could not run, or cut short) or running" },
+  {
+    name: "status",
+    unit: "",
+    description:
+      "complete, failed (could not run, or cut short), running, skipped (the SLO failed at a lower rate of this replica count), pending (not reached yet) or not_run (the experiment ended before it)",
+  },
   { name: "offered_rate", unit: "1/s", description: "arrival rate offered (open model), whole workload" },
   { name: "throughput", unit: "1/s", description: "jobs finished per second inside the window" },
   { name: "throughput_per_replica", unit: "1/s", description: "throughput ÷ replicas" },
@@ -41,10 +51,64 @@ const STEP_COLUMNS: readonly { name: string; unit: string; description: string }
   { name: "problems", unit: "", description: "what was missing in the step, '; '-separated" },
 ];
 
-/** One row per step, the columns of `STEP_COLUMNS`. */
-export function experimentCsv(steps: readonly StepRecord[]): string {
+/** A row: a stored step, or a planned one not measured (with why). */
+type CsvRow = Pick<StepRecord, "step" | "replicas" | "load" | "runId" | "measurements"> & {
+  status: string;
+  problem?: string;
+};
+
+/** What the CSV needs to write a row for every planned step, the ones not measured included. */
+export interface CsvPlan {
+  /** Null: a stored spec that no longer parses; the stored steps are written as they are. */
+  spec: Pick<ExperimentSpec, "rates" | "replicas" | "continue_after_failure"> | null;
+  /** The experiment has ended: a step it never reached will not run. */
+  ended: boolean;
+}
+
+/**
+ * A row for a planned step without a stored one: skipped after the SLO failed at a lower rate of
+ * its replica count, not reached yet, or never to be run.
+ */
+function unmeasured(
+  step: PlannedStep,
+  steps: readonly StepRecord[],
+  continueAfterFailure: boolean,
+  ended: boolean,
+): CsvRow {
+  const failedBefore = continueAfterFailure
+    ? undefined
+    : steps.find(
+        (s) =>
+          s.replicas === step.replicas &&
+          s.step < step.step &&
+          s.status === "complete" &&
+          s.measurements?.slo_passed === false,
+      );
+  const row = { step: step.step, replicas: step.replicas, load: step.rate, runId: null, measurements: null };
+  if (failedBefore)
+    return {
+      ...row,
+      status: "skipped",
+      problem: `skipped: the SLO failed at step ${failedBefore.step} (${failedBefore.load}/s)`,
+    };
+  if (ended) return { ...row, status: "not_run", problem: "not run: the experiment ended before this step" };
+  return { ...row, status: "pending", problem: "" };
+}
+
+/**
+ * One row per planned step — every replica count × rate, in the order they run — with the
+ * columns of `STEP_COLUMNS`: the stored steps' figures, and for the others their status and why.
+ */
+export function experimentCsv(steps: readonly StepRecord[], plan: CsvPlan): string {
+  const byStep = new Map(steps.map((s) => [s.step, s]));
+  const { spec, ended } = plan;
+  const rows: readonly CsvRow[] = spec
+    ? planSteps(spec).map(
+        (p) => byStep.get(p.step) ?? unmeasured(p, steps, spec.continue_after_failure, ended),
+      )
+    : steps;
   const lines = [STEP_COLUMNS.map((c) => c.name).join(",")];
-  for (const s of steps) {
+  for (const s of rows) {
     const m = s.measurements;
     const l = m?.latency_ms;
     lines.push(
@@ -73,7 +137,7 @@ export function experimentCsv(steps: readonly StepRecord[]): string {
         m?.window.start,
         m?.window.end,
         s.runId,
-        m?.problems.join("; "),
+        m ? m.problems.join("; ") : (s.problem ?? ""),
       ]
         .map(field)
         .join(","),

@@ -53,6 +53,12 @@ export interface ExperimentServiceDeps {
    * process resumes running experiments.
    */
   leases?: TaskLeases | undefined;
+  /**
+   * The store-wide slot (kind `experiment_slot`): with several processes on one store, an
+   * experiment starts only while its process holds it, so that two never load their targets at
+   * once; the others stay `pending` until it is free. Without it, one at a time per process.
+   */
+  slot?: TaskLeases | undefined;
   /** Scales workloads between replica counts; without it, a spec with several is refused. */
   scaler?: ReplicaScaler | undefined;
   version: string;
@@ -78,7 +84,14 @@ interface Current {
   cancelled: boolean;
   /** Another process holds the lease now. */
   lost: boolean;
+  /** Past waiting for the slot: loading its target. */
+  running: boolean;
 }
+
+/** The slot's task id (one slot per store). */
+const SLOT = 0;
+/** How often a process waiting for the slot asks again (at most; a third of the lease if shorter). */
+const SLOT_POLL_MS = 1000;
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -98,14 +111,14 @@ function stepRecord(row: ExperimentStepRow): StepRecord {
 
 /**
  * Load experiments in the background: accepted as pending, run one at a time in this process
- * (two at once would each measure the other's load), each step a real engine run stored as a
- * run. Cancellable; what a process left running is resumed by the next from its first step
+ * and, with the slot, across every process on the store (two at once would each measure the
+ * other's load), each step a real engine run stored as a run (source `experiment`). Cancellable; what a process left running is resumed by the next from its first step
  * not complete.
  */
 export class ExperimentService {
   readonly #d: ExperimentServiceDeps;
   readonly #waiting: number[] = [];
-  #current: { id: number; controller: AbortController; cancelled: boolean } | undefined;
+  #current: Current | undefined;
   #done: Promise<void> = Promise.resolve();
   #closed = false;
   /** Running experiments this process may resume: left by its predecessor, or leases taken over. */
@@ -114,12 +127,12 @@ export class ExperimentService {
 
   constructor(deps: ExperimentServiceDeps) {
     this.#d = deps;
-    deps.metrics.watchActive(() => (this.#current ? 1 : 0));
+    deps.metrics.watchActive(() => this.active);
   }
 
-  /** Experiments running in this process now (0 or 1). */
+  /** Experiments running in this process now (0 or 1; one waiting for the slot is not). */
   get active(): number {
-    return this.#current ? 1 : 0;
+    return this.#current?.running ? 1 : 0;
   }
 
   /**
@@ -232,10 +245,15 @@ export class ExperimentService {
     return taken;
   }
 
-  /** The CSV of an experiment's steps (undefined: no such experiment). */
+  /** The CSV of an experiment's planned steps (undefined: no such experiment). */
   async csv(id: number): Promise<string | undefined> {
     const view = await this.get(id);
-    return view && experimentCsv(view.steps);
+    if (!view) return undefined;
+    const { experiment, steps } = view;
+    const parsed = parseExperimentSpec(experiment.spec, this.#d.limits);
+    const spec = parsed.success ? parsed.data : null;
+    const ended = experiment.status !== "pending" && experiment.status !== "running";
+    return experimentCsv(steps, { spec, ended });
   }
 
   /** The JSON metadata of an experiment (undefined: no such experiment). */
@@ -288,7 +306,7 @@ export class ExperimentService {
     if (this.#current || this.#closed) return;
     const id = this.#waiting.shift();
     if (id === undefined) return;
-    const current = { id, controller: new AbortController(), cancelled: false, lost: false };
+    const current = { id, controller: new AbortController(), cancelled: false, lost: false, running: false };
     this.#current = current;
     this.#done = this.#run(current)
       .catch((error) =>
@@ -306,16 +324,53 @@ export class ExperimentService {
     // The lease first (a resumed experiment's was taken already), so that no other process sees
     // it running without one and takes it over.
     if (leases && !resume && !(await leases.take(current.id))) return;
-    const release = leases?.hold(current.id, () => {
+    const lost = () => {
       current.lost = true;
       current.controller.abort();
-    });
+    };
+    const release = leases?.hold(current.id, lost);
     try {
-      const row = await repo.start(current.id, { resume });
-      if (row) await this.#work(current, row);
+      const freeSlot = await this.#takeSlot(current, lost);
+      if (!freeSlot) {
+        // Cancelled here while it waited (one cancelled elsewhere has its status already).
+        if (current.cancelled) await this.#end(current.id, "cancelled", undefined, null);
+        return;
+      }
+      try {
+        const row = await repo.start(current.id, { resume });
+        if (row) {
+          current.running = true;
+          await this.#work(current, row);
+        }
+      } finally {
+        await freeSlot();
+      }
     } finally {
       await release?.();
     }
+  }
+
+  /**
+   * Waits until this process holds the store's experiment slot (polled: the holder may be
+   * another process), then holds it; undefined when the wait ended first — the experiment was
+   * cancelled or ended elsewhere, or this process stops. Without a slot, at once.
+   */
+  async #takeSlot(current: Current, onLost: () => void): Promise<(() => Promise<void>) | undefined> {
+    const { slot, repo, logger } = this.#d;
+    if (!slot) return async () => {};
+    const signal = current.controller.signal;
+    let told = false;
+    while (!signal.aborted) {
+      if (await slot.take(SLOT)) return slot.hold(SLOT, onLost);
+      const now = await repo.get(current.id);
+      if (now?.status !== "pending" && now?.status !== "running") return undefined;
+      if (!told) {
+        logger.info({ experiment_id: current.id }, "experiment waits: another one is running on this store");
+        told = true;
+      }
+      await abortableSleep(Math.min(SLOT_POLL_MS, slot.ttlMs / 3), signal);
+    }
+    return undefined;
   }
 
   async #work(current: Current, row: ExperimentRow): Promise<void> {
@@ -435,7 +490,7 @@ export class ExperimentService {
           automationId: target.automation.id,
           scenarioName: `experiment ${row.id} step ${step.step}: ${step.rate}/s × ${step.replicas}`,
           automationName: target.automation.name,
-          source: "trigger",
+          source: "experiment",
           scheduleId: null,
           spec: runSpec as unknown as Record<string, unknown>,
           environment: { ...environment, experiment_id: row.id, experiment_step: step.step },

@@ -111,7 +111,7 @@ export const experimentsRoutes: FastifyPluginAsyncZod<ExperimentsRoutesOptions> 
       schema: {
         tags,
         summary:
-          "Start a load experiment: stepped arrival rates (and replica counts) against a target, resource use from Prometheus; runs in the background (202)",
+          "Start a load experiment: stepped arrival rates (and replica counts) against a target, resource use from Prometheus; runs in the background (202), one at a time across every process on the store (pending until the one running ends)",
         body: experimentSpecSchema(limits),
         response: { 202: experimentView, 400: errorBody, 403: errorBody, 422: errorBody },
       },
@@ -215,7 +215,7 @@ export const experimentsRoutes: FastifyPluginAsyncZod<ExperimentsRoutesOptions> 
       schema: {
         tags,
         summary:
-          "The experiment's steps as CSV: one row per step, engine and Prometheus metrics side by side",
+          "The experiment's steps as CSV: one row per planned step (replica count × rate), engine and Prometheus metrics side by side; steps not measured say why (skipped, pending, not_run)",
         params: idParams,
         response: { 200: z.string().describe("text/csv"), 404: errorBody },
       },
