@@ -3,6 +3,7 @@ import { Link, useLocation } from "wouter";
 import { useSession } from "../api/queries.js";
 import { PageHeader } from "../components/layout.js";
 import { CreateRecommendationForm } from "../rightsizing/create-form.js";
+import { ExperimentForm } from "../rightsizing/experiment-form.js";
 import { ExperimentDetail, ExperimentList } from "../rightsizing/experiments-panel.js";
 import { RecommendationDetail } from "../rightsizing/recommendation-detail.js";
 import { RecommendationList } from "../rightsizing/recommendation-list.js";
@@ -38,15 +39,18 @@ function Tabs({ view }: { view: View }) {
 export function RightsizingPage({ view = "recommendations", id }: { view?: View; id?: number }) {
   const session = useSession();
   const [, navigate] = useLocation();
-  const [creating, setCreating] = useState(false);
+  // The view whose create form is open (a form opened on one tab is not shown on the other).
+  const [open, setOpen] = useState<View | null>(null);
+  const creating = open === view;
+  const setCreating = (shown: boolean) => setOpen(shown ? view : null);
   // Read-only keys see no create form (the API would refuse it with a 403 anyway).
   const canWrite = session.data !== undefined && session.data.scope !== "read";
   return (
     <>
       <PageHeader title="Rightsizing">
-        {canWrite && view === "recommendations" && (
+        {canWrite && (
           <button type="button" className="primary" onClick={() => setCreating(true)} disabled={creating}>
-            New recommendation
+            {view === "recommendations" ? "New recommendation" : "New experiment"}
           </button>
         )}
       </PageHeader>
@@ -58,11 +62,22 @@ export function RightsizingPage({ view = "recommendations", id }: { view?: View;
       <Tabs view={view} />
       {view === "experiments" ? (
         <>
+          {creating && canWrite && (
+            <div className="panel">
+              <ExperimentForm
+                onCancel={() => setCreating(false)}
+                onStarted={(created) => {
+                  setCreating(false);
+                  navigate(`/rightsizing/experiments/${created.id}`);
+                }}
+              />
+            </div>
+          )}
           <section className="panel" aria-labelledby="rs-experiments-heading">
             <h2 id="rs-experiments-heading">Load experiments</h2>
             <ExperimentList selected={id} />
           </section>
-          {id !== undefined && <ExperimentDetail key={id} id={id} />}
+          {id !== undefined && <ExperimentDetail key={id} id={id} canWrite={canWrite} />}
         </>
       ) : (
         <>

@@ -5,6 +5,7 @@ import type { ExperimentStatus, ExperimentStepView, ExperimentView } from "../ap
 import { Empty, ErrorState, Loading } from "../components/states.js";
 import { count, ms, percent, rate, when } from "../format.js";
 import { ExperimentChart } from "./experiment-chart.js";
+import { useCancelExperiment } from "./experiment-mutations.js";
 import { quantity, significant } from "./quantity.js";
 
 const BADGE: Record<ExperimentStatus, string> = {
@@ -33,8 +34,8 @@ export function ExperimentList({ selected }: { selected: number | undefined }) {
     return (
       <Empty title="No load experiments yet">
         <p>
-          Run one with <code>aurea experiment</code> or <code>POST /api/v1/experiments</code>: stepped load
-          against a target, its capacity per replica at a latency SLO.
+          Start one here, with <code>aurea experiment</code> or <code>POST /api/v1/experiments</code>: stepped
+          load against a target, its capacity per replica at a latency SLO.
         </p>
       </Empty>
     );
@@ -189,8 +190,34 @@ function StepsTable({ steps }: { steps: readonly ExperimentStepView[] }) {
   );
 }
 
-/** An experiment: its verdict (capacity per replica at the SLO) and every step, live while it runs. */
-export function ExperimentDetail({ id }: { id: number }) {
+/** Cancel while pending or running: a pending one ends at once, a running one within a second. */
+function CancelExperiment({ experiment }: { experiment: ExperimentView }) {
+  const cancel = useCancelExperiment();
+  if (experiment.status !== "pending" && experiment.status !== "running") return null;
+  return (
+    <div className="actions">
+      <button
+        type="button"
+        className="danger"
+        disabled={cancel.isPending}
+        onClick={() => cancel.mutate(experiment.id)}
+      >
+        {cancel.isPending ? "Cancelling…" : "Cancel experiment"}
+      </button>
+      {cancel.error && (
+        <span className="form-errors" role="alert">
+          {cancel.error.message}
+        </span>
+      )}
+    </div>
+  );
+}
+
+/**
+ * An experiment: its verdict (capacity per replica at the SLO) and every step, live while it
+ * runs; cancellable by a key that may write.
+ */
+export function ExperimentDetail({ id, canWrite = false }: { id: number; canWrite?: boolean }) {
   const query = useExperiment(id);
   if (query.error && !query.data)
     return <ErrorState error={query.error} retry={() => void query.refetch()} />;
@@ -225,6 +252,12 @@ export function ExperimentDetail({ id }: { id: number }) {
             </div>
           ))}
         </dl>
+        {e.status === "pending" && (
+          <p className="muted" data-testid="experiment-waiting">
+            Waiting to start: experiments run one at a time, so that none measures another's load.
+          </p>
+        )}
+        {canWrite && <CancelExperiment experiment={e} />}
         {e.error && (
           <div className="state state-error" role="alert">
             <p>
