@@ -1,6 +1,7 @@
 /**
- * `npm run bench:rightsizing [accuracy] [oracle] [frontier] [models] [lstm] [timing]` (default:
- * all but lstm): rolling-origin evaluation of Aurea's recommendations against the VPA
+ * `npm run bench:rightsizing [accuracy] [oracle] [frontier] [models] [lstm] [timing]
+ * [--models a,b,…] [--folds n]` (default: all sections but lstm; the default models and backtest
+ * folds; `--models`/`--folds` change them for the accuracy and timing sections): rolling-origin evaluation of Aurea's recommendations against the VPA
  * recommender and KRR simple on the NAB development set and a seeded synthetic set of the same
  * form, what a clairvoyant constant request could reach on the same windows, the models'
  * forecast skill, and the time to recommend 500 series of 14 days.
@@ -66,14 +67,15 @@ async function evaluateAll(series: readonly UsageSeries[], models: readonly Mode
 
 async function accuracy() {
   const t = performance.now();
-  const nab = await evaluateAll(nabSeries(), DEFAULT_MODELS);
+  const nab = await evaluateAll(nabSeries(), MODELS, FOLDS);
   printTable(
-    `NAB development set, models ${DEFAULT_MODELS.join(" + ")} (origins days 7…13, 24 h ahead)`,
+    `NAB development set, models ${MODELS.join(" + ")}${FOLDS.folds ? `, ${FOLDS.folds} folds` : ""} (origins days 7…13, 24 h ahead)`,
     nab,
   );
   const synthetic = await evaluateAll(
     Array.from({ length: SYNTHETIC }, (_, i) => syntheticSeries(i + 1)),
-    DEFAULT_MODELS,
+    MODELS,
+    FOLDS,
   );
   printTable(`Synthetic set (${SYNTHETIC} seeded series)`, synthetic);
   printTable("All series", [...nab, ...synthetic]);
@@ -152,15 +154,24 @@ async function timing() {
   const series = Array.from({ length: 500 }, (_, i) => syntheticSeries(10_000 + i));
   const threads = availableParallelism();
   const t = performance.now();
-  const results = await recommendInThreads(series, { models: DEFAULT_MODELS }, threads);
+  const results = await recommendInThreads(series, { models: MODELS, ...FOLDS }, threads);
   const seconds = (performance.now() - t) / 1000;
   const failed = results.filter((r) => !r.ok).length;
   console.log(
-    `\n500 series × ${series[0]?.values.length} points, ${threads} threads: ${seconds.toFixed(1)} s (${failed} refused) — target < 60 s ${seconds < 60 ? "met" : "NOT met"}`,
+    `\n500 series × ${series[0]?.values.length} points, models ${MODELS.join(" + ")}, ${threads} threads: ${seconds.toFixed(1)} s (${failed} refused) — target < 60 s ${seconds < 60 ? "met" : "NOT met"}`,
   );
 }
 
-const wanted = process.argv.slice(2);
+/** `--name value` from the command line, and the words that are not options (the sections). */
+function option(name: string): string | undefined {
+  const at = process.argv.indexOf(`--${name}`);
+  return at > 0 ? process.argv[at + 1] : undefined;
+}
+const MODELS = (option("models")?.split(",") as ModelName[] | undefined) ?? DEFAULT_MODELS;
+const FOLDS = option("folds") ? { folds: Number(option("folds")) } : {};
+const wanted = process.argv
+  .slice(2)
+  .filter((word, i, all) => !word.startsWith("--") && !all[i - 1]?.startsWith("--"));
 const sections = wanted.length ? wanted : ["accuracy", "oracle", "frontier", "models", "timing"];
 if (sections.includes("accuracy")) await accuracy();
 if (sections.includes("oracle")) oracle();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ensembleForecast, fusionWeights, seasonalScale } from "./ensemble.js";
+import type { ForecastModel } from "./models/index.js";
 import { mstlModel } from "./models/mstl.js";
 import { seasonalNaive } from "./models/seasonal-naive.js";
 import type { UsageSeries } from "./series.js";
@@ -54,7 +55,8 @@ describe("ensembleForecast", () => {
     const e = await ensembleForecast(series(5), { models: [seasonalNaive] });
     expect(e.factor).toBe(12);
     expect(e.point).toHaveLength(24);
-    expect(e.folds).toHaveLength(3);
+    // Five folds wanted; 120 h of history with seasonal naive's 24 h of training leave room for four.
+    expect(e.folds).toHaveLength(4);
     expect(e.naiveMase).toBeLessThan(1e-6);
     // Residuals are the 5-minute wiggle around each hour's mean: at most the sine's change over 30 minutes.
     const worst = Math.max(...e.folds.flatMap((f) => Array.from(f.residuals, Math.abs)));
@@ -68,6 +70,27 @@ describe("ensembleForecast", () => {
     );
     expect(e.skills.map((s) => s.name)).toEqual(["seasonal_naive", "mstl"]);
     expect(e.skills.reduce((s, m) => s + m.weight, 0)).toBeCloseTo(1, 12);
+  });
+
+  it("leaves out a model that fails on a fold and forecasts with the others", async () => {
+    const failing: ForecastModel = {
+      name: "prophet",
+      minHistory: (period) => period,
+      forecast: async () => {
+        throw new Error("Optimization failed");
+      },
+    };
+    const e = await ensembleForecast(series(5), { models: [seasonalNaive, failing] });
+    expect(e.skills.map((s) => [s.name, s.weight])).toEqual([
+      ["seasonal_naive", 1],
+      ["prophet", 0],
+    ]);
+    expect(e.skills[1]?.mse).toBeNaN();
+    expect(e.naiveMase).toBeLessThan(1e-6);
+    // The forecast is seasonal naive's alone: the cycle's hours, as in the last fold.
+    expect(
+      Math.max(...Array.from(e.point, (p, h) => Math.abs(p - (e.folds[3]?.fused[h] as number)))),
+    ).toBeLessThan(1e-12);
   });
 
   it("refuses a history too short for one backtest fold, saying how much is needed", async () => {

@@ -1,4 +1,4 @@
-import type { ForecastModel, ModelName } from "./models/index.js";
+import type { ForecastInput, ForecastModel, ModelName } from "./models/index.js";
 import { blockMeans, fillGaps, type UsageSeries } from "./series.js";
 
 const HOUR_MS = 3600_000;
@@ -8,7 +8,10 @@ export interface EnsembleOptions {
   readonly models: readonly ForecastModel[];
   /** How far ahead the recommendation must hold (default 24 h). */
   readonly horizonMs?: number;
-  /** Rolling-origin backtest folds inside the history (default 3). */
+  /**
+   * Rolling-origin backtest folds inside the history (default 5: with fewer, a week's history
+   * has no weekend among its folds, and the weights cannot see which model forecasts weekends).
+   */
   readonly folds?: number;
 }
 
@@ -51,10 +54,10 @@ class InsufficientHistoryError extends Error {
 
 /**
  * Forecasts the series' hourly means with every model, learns fusion weights from rolling-origin
- * backtests inside the history (weights ∝ 1 / MSE; a model more than twice as wrong as the best
- * gets none), and keeps each fold's base-resolution residuals: they carry both the forecast's
- * error at the right lead times and the spread of 5-minute usage within an hour, which is what a
- * request has to cover.
+ * backtests inside the history (weights ∝ 1 / MSE; a model more than twice as wrong as the best,
+ * or one that fails on a fold, gets none), and keeps each fold's base-resolution residuals: they
+ * carry both the forecast's error at the right lead times and the spread of 5-minute usage within
+ * an hour, which is what a request has to cover.
  */
 export async function ensembleForecast(
   series: UsageSeries,
@@ -73,7 +76,7 @@ export async function ensembleForecast(
   const startSeconds = (series.startMs + skip * series.stepMs) / 1000;
   const stepSeconds = blockMs / 1000;
   const minTrain = Math.max(...options.models.map((m) => m.minHistory(period)));
-  const wantedFolds = options.folds ?? 3;
+  const wantedFolds = options.folds ?? 5;
   const folds = Math.min(wantedFolds, Math.floor((filled.length - minTrain) / horizon));
   if (folds < 1)
     throw new InsufficientHistoryError(
@@ -81,9 +84,10 @@ export async function ensembleForecast(
     );
 
   const origins = Array.from({ length: folds }, (_, k) => filled.length - horizon * (folds - k));
-  const forecasts: Float64Array[][] = []; // [fold][model]
+  const forecasts: (Float64Array | undefined)[][] = []; // [fold][model]
   const sq = options.models.map(() => 0);
   const abs = options.models.map(() => 0);
+  const failed = options.models.map(() => false);
   let naiveAbs = 0;
   let count = 0;
   const scales: number[] = [];
@@ -92,35 +96,52 @@ export async function ensembleForecast(
     const scale = seasonalScale(train, period);
     scales.push(scale);
     const input = { values: train, period, startSeconds, stepSeconds };
-    const perModel = await Promise.all(options.models.map((m) => m.forecast(input, horizon)));
+    const perModel = await Promise.all(options.models.map((m) => tryForecast(m, input, horizon)));
     forecasts.push(perModel);
+    perModel.forEach((f, m) => {
+      if (!f) failed[m] = true;
+    });
     for (let h = 0; h < horizon; h++) {
       const actual = blocks[origin + h] as number;
       if (!Number.isFinite(actual)) continue;
       count++;
       naiveAbs += Math.abs(actual - (train[origin - period + (h % period)] as number)) / scale;
       perModel.forEach((f, m) => {
-        const e = actual - (f[h] as number);
+        const e = actual - (f ? (f[h] as number) : Number.NaN);
         sq[m] = (sq[m] as number) + e * e;
         abs[m] = (abs[m] as number) + Math.abs(e) / scale;
       });
     }
   }
-  const mse = sq.map((s) => (count ? s / count : Number.NaN));
-  const weights = fusionWeights(mse);
-  const skills = options.models.map((m, i) => ({
-    name: m.name,
-    mse: mse[i] as number,
-    mase: count ? (abs[i] as number) / count : Number.NaN,
-    weight: weights[i] as number,
-  }));
+  const mse = sq.map((s, m) => (count && !failed[m] ? s / count : Number.NaN));
+  let weights = fusionWeights(mse);
+  const skills = () =>
+    options.models.map((m, i) => ({
+      name: m.name,
+      mse: mse[i] as number,
+      mase: count && !failed[i] ? (abs[i] as number) / count : Number.NaN,
+      weight: weights[i] as number,
+    }));
+
+  const input = { values: filled, period, startSeconds, stepSeconds };
+  const final = await Promise.all(
+    options.models.map((m, i) => ((weights[i] as number) > 0 ? tryForecast(m, input, horizon) : undefined)),
+  );
+  if (final.some((f, i) => !f && (weights[i] as number) > 0)) {
+    // A model that forecast every fold but fails on the whole history: the others share its weight.
+    const kept = weights.map((w, i) => (final[i] ? w : 0));
+    const total = kept.reduce((a, b) => a + b, 0);
+    if (!(total > 0)) throw new Error("every forecasting model failed on this series");
+    weights = kept.map((w) => w / total);
+  }
+  const point = fuse(final, weights, horizon);
 
   let fusedAbs = 0;
   let level = 0;
   for (const v of filled) level += v;
   const floor = Math.max(1e-12, (0.01 * level) / filled.length);
   const foldResults = origins.map((origin, k) => {
-    const fused = fuse(forecasts[k] as Float64Array[], weights, horizon);
+    const fused = fuse(forecasts[k] as (Float64Array | undefined)[], weights, horizon);
     const residuals = new Float64Array(horizon * factor);
     const ratios = new Float64Array(horizon * factor);
     for (let h = 0; h < horizon; h++) {
@@ -136,26 +157,18 @@ export async function ensembleForecast(
     return { originIndex: skip + origin * factor, fused, residuals, ratios };
   });
 
-  const active = options.models.filter((_, i) => (weights[i] as number) > 0);
-  const input = { values: filled, period, startSeconds, stepSeconds };
-  const final = await Promise.all(active.map((m) => m.forecast(input, horizon)));
-  const point = fuse(
-    final,
-    weights.filter((w) => w > 0),
-    horizon,
-  );
   return {
     blockMs,
     factor,
     point,
-    skills,
+    skills: skills(),
     fusedMase: count ? fusedAbs / count : Number.NaN,
     naiveMase: count ? naiveAbs / count : Number.NaN,
     folds: foldResults,
   };
 }
 
-/** Inverse-MSE weights; models whose error is over twice the best one's are left out. */
+/** Inverse-MSE weights; models whose error is over twice the best one's (or NaN: failed) are left out. */
 export function fusionWeights(mse: readonly number[]): number[] {
   const finite = mse.filter((e) => Number.isFinite(e));
   if (finite.length === 0) return mse.map((_, i) => (i === 0 ? 1 : 0));
@@ -170,11 +183,29 @@ export function fusionWeights(mse: readonly number[]): number[] {
   return raw.map((w) => w / total);
 }
 
-function fuse(forecasts: readonly Float64Array[], weights: readonly number[], horizon: number): Float64Array {
+/** A model's forecast, or undefined when it fails (Prophet's optimizer can) or returns non-numbers. */
+async function tryForecast(
+  model: ForecastModel,
+  input: ForecastInput,
+  horizon: number,
+): Promise<Float64Array | undefined> {
+  try {
+    const f = await model.forecast(input, horizon);
+    return f.length === horizon && f.every(Number.isFinite) ? f : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function fuse(
+  forecasts: readonly (Float64Array | undefined)[],
+  weights: readonly number[],
+  horizon: number,
+): Float64Array {
   const out = new Float64Array(horizon);
   forecasts.forEach((f, m) => {
     const w = weights[m] as number;
-    if (w > 0) for (let h = 0; h < horizon; h++) out[h] = (out[h] as number) + w * (f[h] as number);
+    if (w > 0 && f) for (let h = 0; h < horizon; h++) out[h] = (out[h] as number) + w * (f[h] as number);
   });
   // Usage is never negative; a model's trend can be.
   for (let h = 0; h < horizon; h++) out[h] = Math.max(0, out[h] as number);
