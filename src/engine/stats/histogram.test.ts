@@ -121,4 +121,28 @@ describe("adding encoded histograms", () => {
     for (const p of [0, 10, 50, 90, 99, 99.99, 100])
       expect(direct.getValueAtPercentile(p)).toBe(viaDecode.getValueAtPercentile(p));
   });
+
+  it("stays exact when more encodings pass than their remembered payloads can hold", async () => {
+    const { addEncodedHistogram, encodeHistogram, latencyHistogram } = await import("./histogram.js");
+    // ~25 KB each (key and payload): 1,100 of them are past the 24 MB the payloads may take, so
+    // the first ones are forgotten and inflated again when they come back.
+    const source = latencyHistogram();
+    for (let v = 1; v <= 2_000_000; v += 37) source.recordValueWithCount(v, 1 + (v % 300));
+    const encodings: string[] = [];
+    const totals: number[] = [];
+    for (let i = 0; i < 1100; i++) {
+      source.recordValue(2_000_000 + i);
+      encodings.push(encodeHistogram(source));
+      totals.push(source.totalCount);
+    }
+    const target = latencyHistogram();
+    for (const encoded of encodings) addEncodedHistogram(target, encoded);
+    for (const encoded of encodings.slice(0, 10)) addEncodedHistogram(target, encoded);
+    const expected = totals.reduce((a, b) => a + b, 0) + totals.slice(0, 10).reduce((a, b) => a + b, 0);
+    expect(target.totalCount).toBe(expected);
+    expect(target.highestEquivalentValue(target.maxValue)).toBe(
+      source.highestEquivalentValue(2_000_000 + 1099),
+    );
+    expect(target.minNonZeroValue).toBe(1);
+  });
 });

@@ -166,6 +166,46 @@ const V2_COOKIE = 0x1c849303;
 /** cookie, payload length, normalizing offset, digits (int32 each), lowest, highest, ratio (64-bit each). */
 const V2_HEADER_BYTES = 40;
 
+/** What the inflated payloads remembered may take, keys (the encoded strings) included. */
+const PAYLOAD_CACHE_BYTES = 24 * 1024 * 1024;
+/** A map entry's own cost beyond its key and payload (estimated). */
+const PAYLOAD_ENTRY_OVERHEAD = 96;
+/** Larger encodings are inflated each time rather than remembered. */
+const PAYLOAD_CACHE_MAX_ENTRY = 256 * 1024;
+/** Encoded histogram → its inflated V2 payload, least recently used first. */
+const payloads = new Map<string, Buffer>();
+let payloadBytes = 0;
+
+/**
+ * The inflated V2 payload of a compressed encoding (undefined: not one). Stored histograms do not
+ * change — a run's once it finished, a rollup row's until a fold adds runs to it, which gives it
+ * a new encoding — and the KPI dashboard merges the same rollup rows and edge runs on every poll:
+ * inflating them was a third of a 30-day window's CPU, so the payloads of recent ones are
+ * remembered (bounded, least recently used out first).
+ */
+function inflatedPayload(encoded: string): Buffer | undefined {
+  const known = payloads.get(encoded);
+  if (known) {
+    payloads.delete(encoded);
+    payloads.set(encoded, known);
+    return known;
+  }
+  const outer = Buffer.from(encoded, "base64");
+  if (outer.length < 8 || (outer.readInt32BE(0) & ~0xf0) !== COMPRESSED_COOKIE) return undefined;
+  const payload = inflateSync(outer.subarray(8, 8 + outer.readInt32BE(4)));
+  const size = encoded.length + payload.length + PAYLOAD_ENTRY_OVERHEAD;
+  if (size <= PAYLOAD_CACHE_MAX_ENTRY) {
+    payloads.set(encoded, payload);
+    payloadBytes += size;
+    for (const [key, value] of payloads) {
+      if (payloadBytes <= PAYLOAD_CACHE_BYTES) break;
+      payloads.delete(key);
+      payloadBytes -= key.length + value.length + PAYLOAD_ENTRY_OVERHEAD;
+    }
+  }
+  return payload;
+}
+
 /**
  * Adds an encoded histogram (HdrHistogram's compressed V2 form, as `encodeHistogram` writes)
  * into `target` without building a histogram for it: the counts are read from the payload
@@ -175,12 +215,11 @@ const V2_HEADER_BYTES = 40;
  */
 export function addEncodedHistogram(target: JsHistogram, encoded: string): void {
   const counts = (target as JsHistogram & { _counts?: Float64Array })._counts;
-  const outer = Buffer.from(encoded, "base64");
-  if (!counts || outer.length < 8 || (outer.readInt32BE(0) & ~0xf0) !== COMPRESSED_COOKIE) {
+  const payload = counts && inflatedPayload(encoded);
+  if (!payload) {
     addHistogram(target, decodeHistogram(encoded));
     return;
   }
-  const payload = inflateSync(outer.subarray(8, 8 + outer.readInt32BE(4)));
   const lowest = payload.readInt32BE(16) * 2 ** 32 + payload.readUInt32BE(20);
   const highest = payload.readInt32BE(24) * 2 ** 32 + payload.readUInt32BE(28);
   if (
