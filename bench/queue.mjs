@@ -163,7 +163,10 @@ try {
   // Request logs (info) would cost the API as much CPU as the triggers themselves: warn only,
   // on a port chosen here.
   const port = await freePort();
-  const api = spawnCli(["serve", "--no-worker"], { PORT: String(port) });
+  // BENCH_API_WORKER=1: the API runs one of the <workers> itself (its default without
+  // --no-worker), the others are `aurea worker` processes.
+  const apiWorker = process.env.BENCH_API_WORKER === "1";
+  const api = spawnCli(apiWorker ? ["serve"] : ["serve", "--no-worker"], { PORT: String(port) });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     const up = await fetch(`${base}/health`).then(
@@ -176,8 +179,8 @@ try {
   }
   // Each worker serves its own /metrics: the queue's wait (job added → worker starts it) of every
   // job it ran is in its aurea_queue_wait_seconds histogram.
-  const metricsPorts = [];
-  for (let i = 0; i < workers; i++) {
+  const metricsPorts = apiWorker ? [port] : [];
+  for (let i = apiWorker ? 1 : 0; i < workers; i++) {
     metricsPorts.push(await freePort());
     spawnCli(["worker", "--metrics-port", String(metricsPorts.at(-1))]);
   }
