@@ -58,3 +58,17 @@ export async function launchBrowser(): Promise<Browser> {
     },
   };
 }
+
+/** What a 4xx the app expects (a refused form, a 401 before signing in) logs in the console. */
+const EXPECTED_4XX = "Failed to load resource: the server responded with a status of 4";
+
+/**
+ * Pushes into `errors` every uncaught page error and console error of `page`, except failed
+ * loads starting with `expected` (by default the 4xx answers a refused form gets).
+ */
+export function collectPageErrors(page: Page, errors: string[], expected = EXPECTED_4XX): void {
+  page.on("pageerror", (error) => errors.push(error.message));
+  page.on("console", (message) => {
+    if (message.type() === "error" && !message.text().startsWith(expected)) errors.push(message.text());
+  });
+}

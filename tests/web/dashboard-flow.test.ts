@@ -1,6 +1,6 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Browser, browserUnavailable, launchBrowser } from "../support/browser.js";
+import { type Browser, browserUnavailable, collectPageErrors, launchBrowser } from "../support/browser.js";
 import { SCREENSHOT_DIR, screenshot } from "../support/screenshots.js";
 import { startWebServer, type WebServer } from "../support/web-server.js";
 
@@ -22,15 +22,7 @@ describe.skipIf(unavailable !== undefined)("the web dashboard in a browser", () 
     server = await startWebServer();
     browser = await launchBrowser();
     page = await browser.page();
-    page.on("pageerror", (error) => errors.push(error.message));
-    page.on("console", (message) => {
-      // A refused form is a 4xx the browser logs as a failed resource: expected, not an error.
-      if (
-        message.type() === "error" &&
-        !message.text().startsWith("Failed to load resource: the server responded with a status of 4")
-      )
-        errors.push(message.text());
-    });
+    collectPageErrors(page, errors);
     console.log(`screenshots: ${SCREENSHOT_DIR}`);
   }, 120_000);
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ExperimentList, ExperimentView } from "../../web/src/api/types.js";
 import { ms, rate } from "../../web/src/format.js";
 import { type CapacityTarget, startCapacityTarget } from "../rightsizing/experiment-target.js";
-import { type Browser, browserUnavailable, launchBrowser } from "../support/browser.js";
+import { type Browser, browserUnavailable, collectPageErrors, launchBrowser } from "../support/browser.js";
 import { screenshot } from "../support/screenshots.js";
 import { startWebServer, type WebServer } from "../support/web-server.js";
 
@@ -54,15 +54,7 @@ describe.skipIf(unavailable !== undefined)("starting a load experiment from the 
     target = await startCapacityTarget({ slots: 2, serviceMs: 20 });
     browser = await launchBrowser();
     page = await browser.page();
-    page.on("pageerror", (error) => errors.push(error.message));
-    page.on("console", (message) => {
-      // A refused form is a 4xx the browser logs as a failed resource: expected, not an error.
-      if (
-        message.type() === "error" &&
-        !message.text().startsWith("Failed to load resource: the server responded with a status of 4")
-      )
-        errors.push(message.text());
-    });
+    collectPageErrors(page, errors);
   }, 120_000);
 
   afterAll(async () => {

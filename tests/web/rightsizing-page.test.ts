@@ -11,7 +11,7 @@ import type {
 } from "../../web/src/api/types.js";
 import { ms, rate } from "../../web/src/format.js";
 import { type CapacityTarget, startCapacityTarget } from "../rightsizing/experiment-target.js";
-import { type Browser, browserUnavailable, launchBrowser } from "../support/browser.js";
+import { type Browser, browserUnavailable, collectPageErrors, launchBrowser } from "../support/browser.js";
 import { type BackfilledPrometheus, hasPrometheus, startNabPrometheus } from "../support/prometheus.js";
 import { screenshot } from "../support/screenshots.js";
 import { startWebServer, type WebServer } from "../support/web-server.js";
@@ -125,15 +125,7 @@ describe.skipIf(unavailable !== undefined)("the Rightsizing page in a browser", 
     if (hasPrometheus) prometheus = await startNabPrometheus();
     browser = await launchBrowser();
     page = await browser.page();
-    page.on("pageerror", (error) => errors.push(error.message));
-    page.on("console", (message) => {
-      // A refused form is a 4xx the browser logs as a failed resource: expected, not an error.
-      if (
-        message.type() === "error" &&
-        !message.text().startsWith("Failed to load resource: the server responded with a status of 4")
-      )
-        errors.push(message.text());
-    });
+    collectPageErrors(page, errors);
   }, 120_000);
 
   afterAll(async () => {

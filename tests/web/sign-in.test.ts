@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Browser, browserUnavailable, launchBrowser } from "../support/browser.js";
+import { type Browser, browserUnavailable, collectPageErrors, launchBrowser } from "../support/browser.js";
 import { screenshot } from "../support/screenshots.js";
 import { startWebServer, type WebServer } from "../support/web-server.js";
 
@@ -31,12 +31,8 @@ describe.skipIf(unavailable !== undefined)("signing in to the dashboard with an 
 
   it("asks for a key, refuses a wrong one, then shows the pages and what a read key allows", async () => {
     const page = await browser.page();
-    page.on("pageerror", (error) => errors.push(error.message));
-    page.on("console", (message) => {
-      // The 401s before signing in are expected answers, which the browser logs as failed loads.
-      if (message.type() === "error" && !message.text().startsWith("Failed to load resource"))
-        errors.push(message.text());
-    });
+    // The 401s before signing in are expected answers, which the browser logs as failed loads.
+    collectPageErrors(page, errors, "Failed to load resource");
     await page.goto(server.url);
     await page.getByRole("heading", { name: "Sign in" }).waitFor();
     await page.getByLabel("API key").fill(`aurea_AAAAAAAA_${"x".repeat(43)}`);

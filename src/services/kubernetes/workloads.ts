@@ -14,6 +14,7 @@ import {
 } from "@kubernetes/client-node";
 import type { HpaMetric, WorkloadRef } from "../../rightsizing/kubernetes-patch.js";
 import { isCpuUtilization } from "../../rightsizing/kubernetes-patch.js";
+import type { ReplicaScaler } from "../rightsizing/experiment-runner.js";
 import { KubernetesError, kubernetesError } from "./errors.js";
 
 /** What a Deployment or StatefulSet looks like to rightsizing: replicas and containers' resources. */
@@ -49,10 +50,8 @@ export interface PatchOptions {
   readonly force?: boolean;
 }
 
-/** H2's experiments scale a workload through this; `KubernetesWorkloads` satisfies it. */
-export interface ReplicaScaler {
-  scale(namespace: string, workload: string, replicas: number): Promise<void>;
-}
+/** Load experiments scale a workload through their `ReplicaScaler`; `KubernetesWorkloads` is one. */
+export type { ReplicaScaler };
 
 export interface KubernetesWorkloadsOptions {
   readonly fieldManager?: string;

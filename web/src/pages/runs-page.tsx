@@ -1,9 +1,9 @@
-import { useState } from "react";
 import { useSearchParams } from "wouter";
 import { RUN_SORTS, RUN_STATUSES } from "../../../src/contracts/run-constants.js";
 import { type RunFilter, useRunList, useScenarios } from "../api/queries.js";
 import type { RunSort, RunStatus } from "../api/types.js";
 import { PageHeader } from "../components/layout.js";
+import { Pager, useCursorPages } from "../components/pager.js";
 import { type Column, RunsTable } from "../components/runs-table.js";
 import { Empty, ErrorState, Loading } from "../components/states.js";
 
@@ -29,21 +29,19 @@ export function RunsPage() {
   const sort: RunSort = isSort(sortParam) ? sortParam : "created_at";
   const order = params.get("order") === "asc" ? "asc" : "desc";
   const limit = Number(params.get("limit") ?? 25) || 25;
-  // Cursors of the pages before this one: "Previous" pops one.
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors.at(-1);
+  const pages = useCursorPages();
   const filter: RunFilter = {
     status: (status || undefined) as RunStatus | undefined,
     scenario_id: scenario ? Number(scenario) : undefined,
     sort,
     order,
     limit,
-    cursor,
+    cursor: pages.cursor,
   };
   const runs = useRunList(filter);
   const scenarios = useScenarios();
   const update = (changes: Record<string, string>) => {
-    setCursors([]);
+    pages.reset();
     setParams((p) => {
       for (const [key, value] of Object.entries(changes)) {
         if (value) p.set(key, value);
@@ -141,27 +139,9 @@ export function RunsPage() {
               sortKey(c.key) === sort ? (order === "desc" ? "descending" : "ascending") : undefined
             }
           />
-          <nav className="pager" aria-label="Pages">
-            <button
-              type="button"
-              disabled={cursors.length === 0}
-              onClick={() => setCursors((c) => c.slice(0, -1))}
-            >
-              Previous
-            </button>
-            <span>Page {cursors.length + 1}</span>
-            <button
-              type="button"
-              disabled={!runs.data.next_cursor}
-              onClick={() => {
-                const next = runs.data?.next_cursor;
-                if (next) setCursors((c) => [...c, next]);
-              }}
-            >
-              Next
-            </button>
+          <Pager pages={pages} next={runs.data.next_cursor} label="Pages" showNumber>
             {runs.isFetching && <span className="muted">updating…</span>}
-          </nav>
+          </Pager>
         </>
       )}
     </>

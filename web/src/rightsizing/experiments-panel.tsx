@@ -1,7 +1,7 @@
-import { useState } from "react";
 import { Link } from "wouter";
 import { useExperiment, useExperimentList } from "../api/queries.js";
 import type { ExperimentStatus, ExperimentStepView, ExperimentView } from "../api/types.js";
+import { Pager, useCursorPages } from "../components/pager.js";
 import { Empty, ErrorState, Loading } from "../components/states.js";
 import { count, ms, percent, rate, when } from "../format.js";
 import { ExperimentChart } from "./experiment-chart.js";
@@ -26,11 +26,11 @@ const capacity = (e: ExperimentView) =>
 
 /** Load experiments, newest first; each links to its steps. */
 export function ExperimentList({ selected }: { selected: number | undefined }) {
-  const [cursors, setCursors] = useState<string[]>([]);
-  const list = useExperimentList(cursors.at(-1));
+  const pages = useCursorPages();
+  const list = useExperimentList(pages.cursor);
   if (list.error && !list.data) return <ErrorState error={list.error} retry={() => void list.refetch()} />;
   if (!list.data) return <Loading label="Loading experiments…" />;
-  if (list.data.items.length === 0 && cursors.length === 0)
+  if (list.data.items.length === 0 && pages.number === 1)
     return (
       <Empty title="No load experiments yet">
         <p>
@@ -79,20 +79,7 @@ export function ExperimentList({ selected }: { selected: number | undefined }) {
           </tbody>
         </table>
       </div>
-      {(cursors.length > 0 || next) && (
-        <nav className="pager" aria-label="Experiment pages">
-          <button
-            type="button"
-            disabled={cursors.length === 0}
-            onClick={() => setCursors((c) => c.slice(0, -1))}
-          >
-            Previous
-          </button>
-          <button type="button" disabled={!next} onClick={() => next && setCursors((c) => [...c, next])}>
-            Next
-          </button>
-        </nav>
-      )}
+      {(pages.number > 1 || next) && <Pager pages={pages} next={next} label="Experiment pages" />}
     </>
   );
 }

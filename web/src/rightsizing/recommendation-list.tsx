@@ -1,7 +1,7 @@
-import { useState } from "react";
 import { Link } from "wouter";
 import { useRecommendationList } from "../api/queries.js";
 import type { RecommendationSummary } from "../api/types.js";
+import { Pager, useCursorPages } from "../components/pager.js";
 import { Empty, ErrorState, Loading } from "../components/states.js";
 import { count, percent, when } from "../format.js";
 import { describeSource, RecommendationBadge } from "./status.js";
@@ -29,12 +29,11 @@ function Row({ item, selected }: { item: RecommendationSummary; selected: boolea
 
 /** Every recommendation, newest first, paged with the API's cursor; live while one is running. */
 export function RecommendationList({ selected }: { selected: number | undefined }) {
-  // Cursors of the pages before this one: "Previous" pops one.
-  const [cursors, setCursors] = useState<string[]>([]);
-  const list = useRecommendationList(cursors.at(-1));
+  const pages = useCursorPages();
+  const list = useRecommendationList(pages.cursor);
   if (list.error && !list.data) return <ErrorState error={list.error} retry={() => void list.refetch()} />;
   if (!list.data) return <Loading label="Loading recommendations…" />;
-  if (list.data.items.length === 0 && cursors.length === 0)
+  if (list.data.items.length === 0 && pages.number === 1)
     return (
       <Empty title="No recommendations yet">
         <p>
@@ -70,20 +69,7 @@ export function RecommendationList({ selected }: { selected: number | undefined 
           </tbody>
         </table>
       </div>
-      {(cursors.length > 0 || next) && (
-        <nav className="pager" aria-label="Recommendation pages">
-          <button
-            type="button"
-            disabled={cursors.length === 0}
-            onClick={() => setCursors((c) => c.slice(0, -1))}
-          >
-            Previous
-          </button>
-          <button type="button" disabled={!next} onClick={() => next && setCursors((c) => [...c, next])}>
-            Next
-          </button>
-        </nav>
-      )}
+      {(pages.number > 1 || next) && <Pager pages={pages} next={next} label="Recommendation pages" />}
     </>
   );
 }
