@@ -3,10 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeHistogram, encodeHistogram, percentileOf, seededRandom } from "../../src/engine/index.js";
 import { latencyHistogram } from "../../src/engine/stats/histogram.js";
 import { dashboardKpis } from "../../src/services/runs/kpis.js";
+import { RollupAggregator } from "../../src/services/runs/rollup-aggregator.js";
 import { KpisQuery } from "../../src/store/kpis-query.js";
 import { foldFinishedRuns, rebuildRollups } from "../../src/store/rollups-repo.js";
 import { RunsRepo } from "../../src/store/runs-repo.js";
 import { runRollups, runs } from "../../src/store/schema.js";
+import { createLogger } from "../../src/telemetry/logger.js";
 import { DRIVERS, openTestStore, type TestStore } from "../support/stores.js";
 
 const DAY = 86_400_000;
@@ -201,5 +203,21 @@ describe.each(DRIVERS)("KPIs from rollups on %s", (driver) => {
         sql`${runRollups.bucket} >= ${new Date(now.getTime() - 40 * DAY).toISOString()} and ${runRollups.scenarioKey} = 1 and ${runRollups.completed} > 0`,
       );
     expect(rows.map((r) => r.level).sort()).toEqual(["day", "hour", "month"]);
+  });
+
+  it("are folded by the aggregator a backlog at a time: full batches at once, until one is not", async () => {
+    const rebuilt = await t.store.db.select().from(runRollups);
+    await t.store.db.delete(runRollups);
+    await t.store.db.update(runs).set({ rolledUp: false });
+    const finished = await t.store.db.$count(runs, sql`${runs.status} <> 'pending'`);
+    expect(finished).toBeGreaterThan(5 * 37);
+    // One flush folds every batch of 37 that comes back full, and the last, partial one.
+    await new RollupAggregator(t.store.db, createLogger({ level: "silent" }), { batch: 37 }).flush();
+    expect(await t.store.db.$count(runs, sql`not ${runs.rolledUp}`)).toBe(0);
+    const folded = await t.store.db.select().from(runRollups);
+    const totals = (rows: typeof folded) =>
+      rows.reduce((sum, r) => sum + r.completed + r.failed + r.cancelled, 0);
+    expect(totals(folded)).toBe(totals(rebuilt));
+    expect(folded.length).toBe(rebuilt.length);
   });
 });

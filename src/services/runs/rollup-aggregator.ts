@@ -11,13 +11,16 @@ export class RollupAggregator {
   readonly #db: Database;
   readonly #logger: Logger;
   readonly #intervalMs: number;
+  readonly #batch: number;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
 
-  constructor(db: Database, logger: Logger, intervalMs = 1000) {
+  /** Every `intervalMs`, up to `batch` runs per transaction. */
+  constructor(db: Database, logger: Logger, { intervalMs = 1000, batch = 2000 } = {}) {
     this.#db = db;
     this.#logger = logger;
     this.#intervalMs = intervalMs;
+    this.#batch = batch;
   }
 
   start(): void {
@@ -25,11 +28,15 @@ export class RollupAggregator {
     this.#timer.unref();
   }
 
-  /** Folds every finished run not folded yet (one pass at a time). */
+  /**
+   * Folds every finished run not folded yet (one pass at a time). A batch that comes back full
+   * means a backlog, folded at once; the few runs that finished during the last batch wait for
+   * the next tick (under load, folding them one by one would cost a transaction each).
+   */
   flush(): Promise<void> {
     this.#running ??= (async () => {
       try {
-        while ((await foldFinishedRuns(this.#db)) > 0) {
+        while ((await foldFinishedRuns(this.#db, this.#batch)) === this.#batch) {
           // Keep going while there is a backlog.
         }
       } catch (error) {
