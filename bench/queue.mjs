@@ -1,15 +1,20 @@
-// Child of `npm run bench` (section `queue`): runs on BullMQ with an API and separate worker
-// processes, as deployed. Starts `aurea serve --no-worker` and <workers> `aurea worker` processes
-// on a new PostgreSQL database and a Redis key prefix of its own, then:
-//   tiny:  offers <rate> triggers/s (autocannon, fixed overall rate) of a scenario of one 0 ms job
-//          for <seconds> s, and measures runs completed per second end to end and the queue wait
-//          (created → started, from the runs' own timestamps) of every run;
+// Child of `npm run bench` (section `queue`): runs on BullMQ with an API and worker processes,
+// as deployed, on a new PostgreSQL database and a Redis key prefix of its own. <workers> `aurea
+// worker` processes and `aurea serve --no-worker`; or, written `api+<n>`, `aurea serve` (which
+// runs a worker of its own, its default) and <n> `aurea worker` processes. Then:
+//   tiny:  offers <rate> triggers/s (Aurea's open model: evenly paced) of a scenario of one 0 ms
+//          job for <warmup> + <seconds> s. What is measured counts only the runs created after
+//          the first <warmup> s (processes that just started are still compiling their hot paths
+//          with V8's optimising tiers: start-up, not the queue's steady cost): runs completed per
+//          second end to end, the queue's wait (job added → worker starts it: the workers'
+//          aurea_queue_wait_seconds; and created → started, from the runs' own timestamps);
 //   sleep: triggers <count> runs of one 100 ms job at once and measures how long they take.
-// Also prints, per run, the statements committed in PostgreSQL and the Redis commands, the CPU
-// seconds of every process (PostgreSQL's and Redis' included) and the wait's p95 per second of
-// the load (warm-up against steady state). BENCH_CHILD_LOG=<dir> keeps each process's output.
-// Prints one JSON line. Usage: node bench/queue.mjs <workers> <tiny|sleep> [rate|count] [seconds]
-import { execFileSync, spawn } from "node:child_process";
+// Also prints, per measured run, the CPU of every process (PostgreSQL's, Redis' and the load
+// generator's included), the statements committed in PostgreSQL and the Redis commands; and the
+// wait's p95 per second of the whole load. BENCH_CHILD_LOG=<dir> keeps each process's output.
+// Prints one JSON line.
+// Usage: node bench/queue.mjs <workers|api+n> <tiny|sleep> [rate|count] [seconds] [warmup]
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -20,8 +25,12 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import { createDatabase, deleteRedisPrefix, postJson } from "./children.mjs";
 
-const [workersArg = "2", mode = "tiny", amountArg, secondsArg = "10"] = process.argv.slice(2);
-const workers = Number(workersArg);
+const [workersArg = "2", mode = "tiny", amountArg, secondsArg = "10", warmupArg = "0"] =
+  process.argv.slice(2);
+const warmupS = mode === "tiny" ? Number(warmupArg) : 0;
+// `api+<n>`: the API's own worker and <n> more.
+const apiWorker = workersArg.startsWith("api+");
+const workers = apiWorker ? 1 + Number(workersArg.slice(4)) : Number(workersArg);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CLI = join(ROOT, "dist/cli/main.js");
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -95,66 +104,63 @@ function bucketQuantiles(cumulative) {
 }
 
 /**
- * CPU seconds of the PostgreSQL and Redis servers' processes (all of them: the shared servers
- * are otherwise idle) and of this process's finished children (the load generator), since
- * `before` (or in total).
+ * CPU seconds so far of the PostgreSQL and Redis servers' processes (all of them: the shared
+ * servers are otherwise idle), of this process's finished children (`finished`: the load
+ * generator once it exited) and of the given running processes, by name.
  */
-function serverCpu(before = { postgres: 0, redis: 0, load: 0 }) {
-  const now = { postgres: 0, redis: 0, load: 0 };
+function cpuNow(running) {
+  const seconds = (stat, first) => {
+    const fields = stat.split(") ")[1].split(" ");
+    return (Number(fields[first]) + Number(fields[first + 1])) / 100;
+  };
+  const now = { postgres: 0, redis: 0 };
   for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
       const name = /\(([^)]*)\)/.exec(stat)?.[1] ?? "";
-      const fields = stat.split(") ")[1].split(" ");
-      const seconds = (Number(fields[11]) + Number(fields[12])) / 100;
-      if (name === "postgres") now.postgres += seconds;
-      else if (name.startsWith("redis-server")) now.redis += seconds;
+      if (name === "postgres") now.postgres += seconds(stat, 11);
+      else if (name.startsWith("redis-server")) now.redis += seconds(stat, 11);
     } catch {}
   }
-  const self = readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ");
-  now.load = (Number(self[13]) + Number(self[14])) / 100;
-  const round = (x) => Math.round(x * 100) / 100;
-  return {
-    postgres: round(now.postgres - before.postgres),
-    redis: round(now.redis - before.redis),
-    load: round(now.load - before.load),
-  };
+  // utime, stime (11, 12) of a process; cutime, cstime (13, 14): its waited-for children's.
+  now.finished = seconds(readFileSync("/proc/self/stat", "utf8"), 13);
+  for (const [name, pid] of Object.entries(running)) {
+    try {
+      now[name] = seconds(readFileSync(`/proc/${pid}/stat`, "utf8"), 11);
+    } catch {
+      now[name] = 0;
+    }
+  }
+  return now;
 }
 
-/** Statements committed in the bench's database and Redis commands, from now on. */
-async function storeCounters() {
-  const redis = new Redis(redisUrl);
-  const read = async () => {
-    const admin = new pg.Client({ connectionString: database.url });
-    await admin.connect();
-    const { rows } = await admin.query(
-      "select xact_commit::float8 as n from pg_stat_database where datname = current_database()",
-    );
-    await admin.end();
-    const commands = {};
-    for (const [, name, calls] of (await redis.info("commandstats")).matchAll(
-      /^cmdstat_([^:]+):calls=(\d+)/gm,
-    ))
-      commands[name] = Number(calls);
-    return { statements: rows[0].n, commands };
-  };
-  const before = await read();
-  return {
-    async perRun(runs) {
-      const after = await read();
-      redis.disconnect();
-      const redisPerRun = {};
-      for (const [name, calls] of Object.entries(after.commands)) {
-        const delta = (calls - (before.commands[name] ?? 0)) / runs;
-        if (delta >= 0.05) redisPerRun[name] = Math.round(delta * 100) / 100;
-      }
-      // Less this function's own two reads and the wait loop's polls, which are few.
-      return {
-        pg_statements: Math.round(((after.statements - before.statements) / runs) * 100) / 100,
-        redis: redisPerRun,
-      };
-    },
-  };
+/** Statements committed in the bench's database and Redis commands by name, so far. */
+async function storeCounters(redis) {
+  const admin = new pg.Client({ connectionString: database.url });
+  await admin.connect();
+  const { rows } = await admin.query(
+    "select xact_commit::float8 as n, now() as at from pg_stat_database where datname = current_database()",
+  );
+  await admin.end();
+  const commands = {};
+  for (const [, name, calls] of (await redis.info("commandstats")).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
+    commands[name] = Number(calls);
+  return { statements: rows[0].n, commands, at: rows[0].at };
+}
+
+/** Every worker's aurea_queue_wait_seconds buckets (job added → worker starts it), summed. */
+async function queueWaitBuckets(metricsPorts) {
+  const buckets = new Map();
+  for (const metricsPort of metricsPorts) {
+    const text = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((res) => res.text());
+    for (const match of text.matchAll(
+      /^aurea_queue_wait_seconds_bucket\{le="([^"]+)",job="run\.execute"\} (\d+)/gm,
+    )) {
+      const le = match[1] === "+Inf" ? Number.POSITIVE_INFINITY : Number(match[1]);
+      buckets.set(le, (buckets.get(le) ?? 0) + Number(match[2]));
+    }
+  }
+  return buckets;
 }
 
 try {
@@ -163,9 +169,6 @@ try {
   // Request logs (info) would cost the API as much CPU as the triggers themselves: warn only,
   // on a port chosen here.
   const port = await freePort();
-  // BENCH_API_WORKER=1: the API runs one of the <workers> itself (its default without
-  // --no-worker), the others are `aurea worker` processes.
-  const apiWorker = process.env.BENCH_API_WORKER === "1";
   const api = spawnCli(apiWorker ? ["serve"] : ["serve", "--no-worker"], { PORT: String(port) });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
@@ -205,50 +208,66 @@ try {
     load: { model: "closed", jobs: 1 },
   });
 
-  // What the processes asked of PostgreSQL and Redis during the load, per run: statements
-  // (transactions committed in the run's database) and Redis commands by name.
-  const counters = await storeCounters();
-  const serversBefore = serverCpu();
+  // What the processes used and asked of PostgreSQL and Redis while the measured runs ran: CPU
+  // seconds of each process, statements (transactions committed in the run's database), Redis
+  // commands by name, the workers' queue waits. Taken when the measured window starts (after the
+  // warm-up, or now) and once every run has finished.
+  const redis = new Redis(redisUrl);
+  const running = Object.fromEntries(children.map((c, i) => [i === 0 ? "api" : `worker${i}`, c.pid]));
+  const snapshot = async (extra = {}) => ({
+    cpu: cpuNow({ ...running, ...extra }),
+    store: await storeCounters(redis),
+    buckets: await queueWaitBuckets(metricsPorts),
+  });
+  const before = await snapshot();
+  let window = before;
   let offered;
   if (mode === "tiny") {
     const rate = Number(amountArg ?? 600);
-    offered = { rate, seconds: Number(secondsArg) };
+    offered = { rate, seconds: Number(secondsArg), warmup_s: warmupS };
     // Aurea's own open model paces the triggers evenly (autocannon's --overallRate sends each
     // second's requests in one burst, which measures the burst, not the queue).
-    const out = execFileSync(
-      process.execPath,
-      [
-        CLI,
-        "run",
-        "--rate",
-        String(rate),
-        "--duration",
-        `${secondsArg}s`,
-        "--url",
-        `${base}/api/v1/runs/trigger`,
-        "-X",
-        "POST",
-        "-H",
-        "content-type: application/json",
-        "--body",
-        JSON.stringify({ scenario_id: scenario.id }),
-        "--expect-status",
-        "202",
-        "--connections",
-        "20",
-        "--json",
-        "--no-progress",
-      ],
-      {
-        encoding: "utf8",
-        maxBuffer: 64 * 1024 * 1024,
-        stdio: ["ignore", "pipe", "ignore"],
-        env: process.env,
-      },
-    );
-    const load = JSON.parse(out);
+    const args = [
+      CLI,
+      "run",
+      "--rate",
+      String(rate),
+      "--duration",
+      `${Number(secondsArg) + warmupS}s`,
+      "--url",
+      `${base}/api/v1/runs/trigger`,
+      "-X",
+      "POST",
+      "-H",
+      "content-type: application/json",
+      "--body",
+      JSON.stringify({ scenario_id: scenario.id }),
+      "--expect-status",
+      "202",
+      "--connections",
+      "20",
+      "--json",
+      "--no-progress",
+    ];
+    let generator;
+    const done = new Promise((resolve, reject) => {
+      generator = execFile(
+        process.execPath,
+        args,
+        { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, env: process.env },
+        (error, stdout) => (error ? reject(error) : resolve(stdout)),
+      );
+    });
+    if (warmupS > 0) {
+      await new Promise((resolve) => setTimeout(resolve, warmupS * 1000));
+      // The load generator still runs: its CPU so far, read from /proc, is the warm-up's.
+      window = await snapshot({ load: generator.pid });
+    }
+    const load = JSON.parse(await done);
     offered.accepted = load.counts.completed;
     offered.refused = load.counts.failed;
+    // The trigger's HTTP latency as the load generator saw it (all of the load, warm-up too).
+    offered.trigger_ms = { p50: load.latency_ms.p50, p95: load.latency_ms.p95 };
   } else {
     const count = Number(amountArg ?? 120);
     offered = { count };
@@ -269,50 +288,53 @@ try {
     if (Date.now() > deadline) throw new Error("runs still unfinished after 10 minutes");
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  const servers = serverCpu(serversBefore);
-  const perRun = await counters.perRun(
-    await db.query("select count(*)::int as n from runs").then((q) => q.rows[0].n),
-  );
-  const { rows } = await db.query(`
+  const after = await snapshot();
+  redis.disconnect();
+  // The measured runs: those created in the window.
+  const since = window.store.at;
+  const { rows } = await db.query(
+    `
     select count(*)::int as runs,
            count(*) filter (where status = 'completed')::int as completed,
            extract(epoch from max(finished_at) - min(created_at))::float8 as span_s,
            percentile_cont(0.5) within group (order by extract(epoch from started_at - created_at)) * 1000 as wait_p50_ms,
            percentile_cont(0.95) within group (order by extract(epoch from started_at - created_at)) * 1000 as wait_p95_ms,
            max(extract(epoch from started_at - created_at)) * 1000 as wait_max_ms
-      from runs`);
-  // The wait's p95 per second of the load, to tell warm-up from steady state.
+      from runs where created_at >= $1`,
+    [since],
+  );
+  // The wait's p95 per second of the load (warm-up included), to tell warm-up from steady state.
   const bySecond = await db.query(`
     select floor(extract(epoch from created_at - (select min(created_at) from runs))) as second,
            percentile_cont(0.95) within group (order by extract(epoch from started_at - created_at)) * 1000 as p95
       from runs group by 1 order by 1`);
   await db.end();
   const r = rows[0];
-  // The queue's own overhead: every worker's histogram of job added → started, summed.
-  const buckets = new Map();
-  for (const metricsPort of metricsPorts) {
-    const text = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((res) => res.text());
-    for (const match of text.matchAll(
-      /^aurea_queue_wait_seconds_bucket\{le="([^"]+)",job="run\.execute"\} (\d+)/gm,
-    )) {
-      const le = match[1] === "+Inf" ? Number.POSITIVE_INFINITY : Number(match[1]);
-      buckets.set(le, (buckets.get(le) ?? 0) + Number(match[2]));
-    }
-  }
+  const measured = r.runs;
+  // The queue's own overhead: every worker's histogram of job added → started, summed, less
+  // what it held when the window started.
+  const buckets = new Map(
+    [...after.buckets].map(([le, count]) => [le, count - (window.buckets.get(le) ?? 0)]),
+  );
   const queueWait = bucketQuantiles(buckets);
-  // CPU seconds each process used (Linux /proc), to see where the machine's two cores went.
+  // CPU seconds each process used in the window (Linux /proc), to see where the two cores went.
+  // The load generator's: its total once it exited, less what it had used by the window's start.
+  const round = (x) => Math.round(x * 100) / 100;
   const cpu = {};
-  for (const [i, child] of children.entries()) {
-    try {
-      const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1].split(" ");
-      cpu[i === 0 ? "api" : `worker${i}`] = (Number(fields[11]) + Number(fields[12])) / 100;
-    } catch {}
+  for (const name of [...Object.keys(running), "postgres", "redis"])
+    cpu[name] = round(after.cpu[name] - window.cpu[name]);
+  cpu.load = round(after.cpu.finished - before.cpu.finished - (window.cpu.load ?? 0));
+  const perRun = (x) => Math.round((x / measured) * 100) / 100;
+  const redisPerRun = {};
+  for (const [name, calls] of Object.entries(after.store.commands)) {
+    const delta = perRun(calls - (window.store.commands[name] ?? 0));
+    if (delta >= 0.05) redisPerRun[name] = delta;
   }
-  Object.assign(cpu, servers);
   console.log(
     JSON.stringify({
       mode,
       workers,
+      api_worker: apiWorker,
       ...offered,
       runs: r.runs,
       completed: r.completed,
@@ -327,7 +349,12 @@ try {
       queue_wait_p95_ms: queueWait.p95_ms,
       queue_wait_within_20ms: queueWait.within20,
       cpu_s: cpu,
-      per_run: perRun,
+      cpu_ms_per_run: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, perRun(v * 1000)])),
+      // Less the snapshots' own reads, which are few.
+      per_run: {
+        pg_statements: perRun(after.store.statements - window.store.statements),
+        redis: redisPerRun,
+      },
     }),
   );
 } finally {

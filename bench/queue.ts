@@ -1,7 +1,9 @@
 /**
- * Runs on BullMQ as deployed: an API process (`serve --no-worker`) and `aurea worker` processes
- * on PostgreSQL and Redis (queue.mjs). Tiny runs measure throughput end to end and the queue's
- * wait; sleep-bound runs measure how a second worker scales.
+ * Runs on BullMQ as deployed: an API process and `aurea worker` processes on PostgreSQL and
+ * Redis (queue.mjs). Tiny runs measure throughput end to end and the queue's wait, in both
+ * shapes of two workers: `serve --no-worker` + 2 `aurea worker`, and `aurea serve` (whose own
+ * worker is one of the two) + 1 `aurea worker`; sleep-bound runs measure how a second worker
+ * scales.
  */
 import { Redis } from "ioredis";
 import pg from "pg";
@@ -16,10 +18,14 @@ const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
  */
 const THROUGHPUT_RATE = 550;
 const OVERHEAD_RATE = 500;
+/** The queue's overhead is measured over 15 s of steady load, after 5 s of warm-up. */
+const OVERHEAD_SECONDS = "15";
+const WARMUP_SECONDS = "5";
 
 interface QueueResult {
   mode: "tiny" | "sleep";
   workers: number;
+  api_worker: boolean;
   rate?: number;
   count?: number;
   runs: number;
@@ -69,17 +75,19 @@ async function reachable(): Promise<string | undefined> {
 
 export async function queueSection(): Promise<SectionResult> {
   heading("7. Queue: API + worker processes on BullMQ (Redis) and PostgreSQL");
-  log("`aurea serve --no-worker` and `aurea worker` processes; tiny runs offered at a steady rate by");
-  log("`aurea run` (open model) for 10 s; sleep runs triggered all at once (200 runs, 4 per worker)");
+  log("`aurea serve --no-worker` + 2 `aurea worker`, or `aurea serve` (its own worker) + 1 (api+1);");
+  log("tiny runs offered at a steady rate by `aurea run` (open model): 10 s for throughput; for the");
+  log("overhead, 15 s measured after 5 s of warm-up. Sleep runs triggered all at once (200, 4 per worker)");
   log("Queue overhead: the workers' aurea_queue_wait_seconds (job added → started), summed");
   const missing = await reachable();
   if (missing) return { checks: QUEUE_TARGETS.map((t) => skipped("queue", t, missing)), data: null };
   const bench = (args: string[]) => runNodeBench<QueueResult>("queue.mjs", args, { timeoutMs: 900_000 });
   const tiny = await bench(["2", "tiny", String(THROUGHPUT_RATE), "10"]);
-  const atTarget = await bench(["2", "tiny", String(OVERHEAD_RATE), "10"]);
+  const atTarget = await bench(["2", "tiny", String(OVERHEAD_RATE), OVERHEAD_SECONDS, WARMUP_SECONDS]);
+  const apiWorker = await bench(["api+1", "tiny", String(OVERHEAD_RATE), OVERHEAD_SECONDS, WARMUP_SECONDS]);
   const sleepOne = await bench(["1", "sleep", "200"]);
   const sleepTwo = await bench(["2", "sleep", "200"]);
-  const results = [tiny, atTarget, sleepOne, sleepTwo];
+  const results = [tiny, atTarget, apiWorker, sleepOne, sleepTwo];
   log(
     table([
       [
@@ -94,7 +102,7 @@ export async function queueSection(): Promise<SectionResult> {
       ],
       ...results.map((r) => [
         r.mode === "tiny" ? `tiny, ${r.rate}/s offered` : "sleep 100 ms",
-        String(r.workers),
+        r.api_worker ? `${r.workers} (api+${r.workers - 1})` : String(r.workers),
         int(r.completed),
         fixed(r.runs_per_s, 1),
         fixed(r.queue_wait_p50_ms, 1),
@@ -108,7 +116,7 @@ export async function queueSection(): Promise<SectionResult> {
   );
   const scaling = sleepTwo.runs_per_s / sleepOne.runs_per_s;
   const note =
-    "every process (API, 2 workers, PostgreSQL, Redis, the load generator) shares the machine's 2 cores";
+    "every process (API, workers, PostgreSQL, Redis, the load generator) shares the machine's 2 cores";
   return {
     checks: [
       check(
@@ -126,8 +134,13 @@ export async function queueSection(): Promise<SectionResult> {
       check(
         "queue",
         QUEUE_TARGETS[2]!,
-        `${fixed(atTarget.queue_wait_p95_ms, 1)} ms (${fixed(atTarget.queue_wait_within_20ms * 100, 1)} % within 20 ms)`,
-        atTarget.queue_wait_within_20ms >= 0.95,
+        [atTarget, apiWorker]
+          .map(
+            (r) =>
+              `${r.api_worker ? "api+1" : "2 workers"}: ${fixed(r.queue_wait_p95_ms, 1)} ms (${fixed(r.queue_wait_within_20ms * 100, 1)} % within 20 ms)`,
+          )
+          .join("; "),
+        atTarget.queue_wait_within_20ms >= 0.95 && apiWorker.queue_wait_within_20ms >= 0.95,
         note,
       ),
     ],
