@@ -196,6 +196,18 @@ try {
     if (i > 600) throw new Error(`only ${online} of ${workers} workers online`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  // And until each serves its metrics (a worker joins the queue before its metrics port listens).
+  for (const metricsPort of metricsPorts) {
+    for (let i = 0; ; i++) {
+      const up = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (up) break;
+      if (i > 600) throw new Error(`no metrics on port ${metricsPort}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 
   const automation = await post("/api/v1/automations", {
     name: "bench",

@@ -18,9 +18,9 @@ const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
  */
 const THROUGHPUT_RATE = 550;
 const OVERHEAD_RATE = 500;
-/** The queue's overhead is measured over 15 s of steady load, after 5 s of warm-up. */
+/** The queue's overhead is measured over 15 s of steady load, after 10 s of warm-up (V8 still compiles the hot paths for the first ~8 s at this load). */
 const OVERHEAD_SECONDS = "15";
-const WARMUP_SECONDS = "5";
+const WARMUP_SECONDS = "10";
 
 interface QueueResult {
   mode: "tiny" | "sleep";
@@ -77,7 +77,7 @@ export async function queueSection(): Promise<SectionResult> {
   heading("7. Queue: API + worker processes on BullMQ (Redis) and PostgreSQL");
   log("`aurea serve --no-worker` + 2 `aurea worker`, or `aurea serve` (its own worker) + 1 (api+1);");
   log("tiny runs offered at a steady rate by `aurea run` (open model): 10 s for throughput; for the");
-  log("overhead, 15 s measured after 5 s of warm-up. Sleep runs triggered all at once (200, 4 per worker)");
+  log("overhead, 15 s measured after 10 s of warm-up. Sleep runs triggered all at once (200, 4 per worker)");
   log("Queue overhead: the workers' aurea_queue_wait_seconds (job added → started), summed");
   const missing = await reachable();
   if (missing) return { checks: QUEUE_TARGETS.map((t) => skipped("queue", t, missing)), data: null };
