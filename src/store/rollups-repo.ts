@@ -165,7 +165,9 @@ class Accumulator {
     this.jobs += run.totalJobs ?? 0;
     this.failedJobs += run.failedJobs ?? 0;
     this.cost += run.cost ?? 0;
-    if (run.histogram !== null) addEncodedHistogram((this.histogram ??= latencyHistogram()), run.histogram);
+    // Each run is folded once: its payload is not worth remembering.
+    if (run.histogram !== null)
+      addEncodedHistogram((this.histogram ??= latencyHistogram()), run.histogram, { remember: false });
   }
 
   /** Adds another accumulator's sums (an hour into its day or month). */
@@ -183,7 +185,8 @@ class Accumulator {
   /** This histogram plus an encoded one (a stored row's), encoded; null when both are empty. */
   encodeWith(stored: string | null): string | null {
     if (!this.histogram) return stored;
-    if (stored !== null) addEncodedHistogram(this.histogram, stored);
+    // The row's encoding is replaced by the one returned.
+    if (stored !== null) addEncodedHistogram(this.histogram, stored, { remember: false });
     return encodeHistogram(this.histogram);
   }
 

@@ -109,10 +109,11 @@ describe("adding encoded histograms", () => {
     const viaDecode = latencyHistogram();
     const direct = latencyHistogram();
     for (const target of [viaDecode, direct]) target.recordValue(777);
-    addHistogram(viaDecode, decodeHistogram(encoded));
-    addEncodedHistogram(direct, encoded);
-    addEncodedHistogram(direct, encoded);
-    addHistogram(viaDecode, decodeHistogram(encoded));
+    // Not remembered, remembered, read remembered, read remembered without remembering.
+    for (const remember of [false, true, true, false]) {
+      addEncodedHistogram(direct, encoded, { remember });
+      addHistogram(viaDecode, decodeHistogram(encoded));
+    }
     expect(direct.totalCount).toBe(viaDecode.totalCount);
     expect(direct.minNonZeroValue).toBe(viaDecode.minNonZeroValue);
     expect(direct.highestEquivalentValue(direct.maxValue)).toBe(

@@ -183,18 +183,20 @@ let payloadBytes = 0;
  * inflating them was a third of a 30-day window's CPU, so the payloads of recent ones are
  * remembered (bounded, least recently used out first).
  */
-function inflatedPayload(encoded: string): Buffer | undefined {
+function inflatedPayload(encoded: string, remember: boolean): Buffer | undefined {
   const known = payloads.get(encoded);
   if (known) {
-    payloads.delete(encoded);
-    payloads.set(encoded, known);
+    if (remember) {
+      payloads.delete(encoded);
+      payloads.set(encoded, known);
+    }
     return known;
   }
   const outer = Buffer.from(encoded, "base64");
   if (outer.length < 8 || (outer.readInt32BE(0) & ~0xf0) !== COMPRESSED_COOKIE) return undefined;
   const payload = inflateSync(outer.subarray(8, 8 + outer.readInt32BE(4)));
   const size = encoded.length + payload.length + PAYLOAD_ENTRY_OVERHEAD;
-  if (size <= PAYLOAD_CACHE_MAX_ENTRY) {
+  if (remember && size <= PAYLOAD_CACHE_MAX_ENTRY) {
     payloads.set(encoded, payload);
     payloadBytes += size;
     for (const [key, value] of payloads) {
@@ -211,11 +213,17 @@ function inflatedPayload(encoded: string): Buffer | undefined {
  * into `target` without building a histogram for it: the counts are read from the payload
  * straight into `target`'s. Merging the stored histograms of thousands of runs or rollups is
  * then bounded by inflating them, not by allocating a 190 KB counts array for each. Anything
- * this does not recognise takes the library's decoder.
+ * this does not recognise takes the library's decoder. `remember: false`: an encoding read once
+ * (a finished run's, as the rollups fold it), whose payload would only push out those read
+ * again and again (the rollup rows a polled dashboard merges).
  */
-export function addEncodedHistogram(target: JsHistogram, encoded: string): void {
+export function addEncodedHistogram(
+  target: JsHistogram,
+  encoded: string,
+  { remember = true }: { remember?: boolean } = {},
+): void {
   const counts = (target as JsHistogram & { _counts?: Float64Array })._counts;
-  const payload = counts && inflatedPayload(encoded);
+  const payload = counts && inflatedPayload(encoded, remember);
   if (!payload) {
     addHistogram(target, decodeHistogram(encoded));
     return;
