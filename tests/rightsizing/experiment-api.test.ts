@@ -321,27 +321,6 @@ describe("/api/v1/experiments refuses bad input with the field and the rule", ()
     expect(detail.message).toMatch(message);
   });
 
-  it("refuses several replica counts without a Kubernetes context (400 naming replicas)", async () => {
-    const t = await open({ env: LOOPBACK });
-    const response = await t.request("POST", "/api/v1/experiments", {
-      ...good,
-      replicas: [1, 2],
-      namespace: "shop",
-      workload: "cart",
-    });
-    expect(response.statusCode).toBe(400);
-    expect(response.json()).toMatchObject({
-      error: "validation_error",
-      details: [
-        {
-          field: "replicas",
-          rule: "kubernetes_context",
-          message: expect.stringMatching(/replicas need a Kubernetes context/),
-        },
-      ],
-    });
-  });
-
   it("refuses a target and a Prometheus the address policy does not allow (422 naming the field)", async () => {
     const t = await open();
     const target = await t.request("POST", "/api/v1/experiments", good);
