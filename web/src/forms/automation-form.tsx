@@ -2,6 +2,7 @@ import { useState } from "react";
 import { useSaveAutomation } from "../api/queries.js";
 import type { AutomationView, AutomationWrite } from "../api/types.js";
 import { Field } from "../components/field.js";
+import { FormActions } from "../components/form-actions.js";
 import { FormErrors, fieldError } from "../components/form-errors.js";
 import { useFormSubmit } from "./use-form-submit.js";
 import { defined, jsonObject, optionalNumber, text } from "./values.js";
@@ -188,14 +189,12 @@ export function AutomationForm({ existing, onDone }: { existing?: AutomationView
           <textarea value={state.tinyfish} onChange={set("tinyfish")} rows={8} className="mono" />
         </Field>
       )}
-      <div className="actions">
-        <button type="submit" className="primary" disabled={save.isPending}>
-          {save.isPending ? "Saving…" : existing ? "Save changes" : "Create automation"}
-        </button>
-        <button type="button" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
+      <FormActions
+        label={existing ? "Save changes" : "Create automation"}
+        pendingLabel="Saving…"
+        pending={save.isPending}
+        onCancel={onDone}
+      />
     </form>
   );
 }

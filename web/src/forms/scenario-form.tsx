@@ -2,6 +2,7 @@ import { useState } from "react";
 import { useAutomations, useSaveScenario } from "../api/queries.js";
 import type { ScenarioView, ScenarioWrite } from "../api/types.js";
 import { Field } from "../components/field.js";
+import { FormActions } from "../components/form-actions.js";
 import { FormErrors, fieldError } from "../components/form-errors.js";
 import { useFormSubmit } from "./use-form-submit.js";
 import { defined, jsonObject, list, optionalNumber, text } from "./values.js";
@@ -169,14 +170,12 @@ export function ScenarioForm({ existing, onDone }: { existing?: ScenarioView; on
           <input value={state.description} onChange={set("description")} />
         </Field>
       </div>
-      <div className="actions">
-        <button type="submit" className="primary" disabled={save.isPending}>
-          {save.isPending ? "Saving…" : existing ? "Save changes" : "Create scenario"}
-        </button>
-        <button type="button" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
+      <FormActions
+        label={existing ? "Save changes" : "Create scenario"}
+        pendingLabel="Saving…"
+        pending={save.isPending}
+        onCancel={onDone}
+      />
     </form>
   );
 }

@@ -2,6 +2,7 @@ import { type FormEvent, useState } from "react";
 import { useCronPreview, useSaveSchedule, useScenarios } from "../api/queries.js";
 import type { ScheduleWrite } from "../api/types.js";
 import { Field } from "../components/field.js";
+import { FormActions } from "../components/form-actions.js";
 import { FormErrors, fieldError } from "../components/form-errors.js";
 import { when } from "../format.js";
 import { useDebounced } from "./use-debounced.js";
@@ -112,14 +113,12 @@ export function ScheduleForm({ onDone }: { onDone: () => void }) {
           <input type="number" value={interval} onChange={(e) => setInterval(e.target.value)} />
         </Field>
       )}
-      <div className="actions">
-        <button type="submit" className="primary" disabled={save.isPending}>
-          {save.isPending ? "Saving…" : "Create schedule"}
-        </button>
-        <button type="button" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
+      <FormActions
+        label="Create schedule"
+        pendingLabel="Saving…"
+        pending={save.isPending}
+        onCancel={onDone}
+      />
     </form>
   );
 }

@@ -2,6 +2,7 @@ import { type FormEvent, useState } from "react";
 import { useCreateRecommendation } from "../api/queries.js";
 import type { RecommendationSummary, RecommendationWrite } from "../api/types.js";
 import { Field } from "../components/field.js";
+import { FormActions } from "../components/form-actions.js";
 import { FormErrors, fieldError } from "../components/form-errors.js";
 import { defined, optionalNumber } from "../forms/values.js";
 import { ReplicaFields, type ReplicaValues, replicaOptions } from "./replica-fields.js";
@@ -225,14 +226,12 @@ export function CreateRecommendationForm({
         ))}
         {err("options.models") && <p className="field-error">{err("options.models")}</p>}
       </fieldset>
-      <div className="actions">
-        <button type="submit" className="primary" disabled={create.isPending}>
-          {create.isPending ? (kind === "csv" ? "Uploading…" : "Creating…") : "Recommend"}
-        </button>
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions
+        label="Recommend"
+        pendingLabel={kind === "csv" ? "Uploading…" : "Creating…"}
+        pending={create.isPending}
+        onCancel={onCancel}
+      />
     </form>
   );
 }

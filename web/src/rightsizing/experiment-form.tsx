@@ -2,6 +2,7 @@ import { type ChangeEvent, useState } from "react";
 import { useScenarios } from "../api/queries.js";
 import type { ExperimentView } from "../api/types.js";
 import { Field } from "../components/field.js";
+import { FormActions } from "../components/form-actions.js";
 import { FormErrors, fieldError } from "../components/form-errors.js";
 import { useFormSubmit } from "../forms/use-form-submit.js";
 import { defined, jsonObject, list, optionalNumber } from "../forms/values.js";
@@ -303,14 +304,12 @@ export function ExperimentForm({
           </Field>
         </div>
       </fieldset>
-      <div className="actions">
-        <button type="submit" className="primary" disabled={start.isPending}>
-          {start.isPending ? "Starting…" : "Start experiment"}
-        </button>
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions
+        label="Start experiment"
+        pendingLabel="Starting…"
+        pending={start.isPending}
+        onCancel={onCancel}
+      />
     </form>
   );
 }
