@@ -21,6 +21,7 @@ const OVERHEAD_RATE = 500;
 /** The queue's overhead is measured over 15 s of steady load, after 10 s of warm-up (V8 still compiles the hot paths for the first ~8 s at this load). */
 const OVERHEAD_SECONDS = "15";
 const WARMUP_SECONDS = "10";
+const OVERHEAD_REPEATS = 3;
 
 interface QueueResult {
   mode: "tiny" | "sleep";
@@ -77,14 +78,24 @@ export async function queueSection(): Promise<SectionResult> {
   heading("7. Queue: API + worker processes on BullMQ (Redis) and PostgreSQL");
   log("`aurea serve --no-worker` + 2 `aurea worker`, or `aurea serve` (its own worker) + 1 (api+1);");
   log("tiny runs offered at a steady rate by `aurea run` (open model): 10 s for throughput; for the");
-  log("overhead, 15 s measured after 10 s of warm-up. Sleep runs triggered all at once (200, 4 per worker)");
+  log("overhead, 15 s measured after 10 s of warm-up, 3 runs of each shape (the median shown). Sleep runs");
+  log("triggered all at once (200, 4 per worker)");
   log("Queue overhead: the workers' aurea_queue_wait_seconds (job added → started), summed");
   const missing = await reachable();
   if (missing) return { checks: QUEUE_TARGETS.map((t) => skipped("queue", t, missing)), data: null };
   const bench = (args: string[]) => runNodeBench<QueueResult>("queue.mjs", args, { timeoutMs: 900_000 });
   const tiny = await bench(["2", "tiny", String(THROUGHPUT_RATE), "10"]);
-  const atTarget = await bench(["2", "tiny", String(OVERHEAD_RATE), OVERHEAD_SECONDS, WARMUP_SECONDS]);
-  const apiWorker = await bench(["api+1", "tiny", String(OVERHEAD_RATE), OVERHEAD_SECONDS, WARMUP_SECONDS]);
+  // The overhead swings between identical runs on a full machine: three runs of each shape,
+  // alternated, judged on the median run (by its p95).
+  const overheadRuns: QueueResult[][] = [[], []];
+  for (let i = 0; i < OVERHEAD_REPEATS; i++)
+    for (const [shape, workers] of ["2", "api+1"].entries())
+      overheadRuns[shape]!.push(
+        await bench([workers, "tiny", String(OVERHEAD_RATE), OVERHEAD_SECONDS, WARMUP_SECONDS]),
+      );
+  const [atTarget, apiWorker] = overheadRuns.map(
+    (runs) => [...runs].sort((a, b) => a.queue_wait_p95_ms - b.queue_wait_p95_ms)[runs.length >> 1]!,
+  ) as [QueueResult, QueueResult];
   const sleepOne = await bench(["1", "sleep", "200"]);
   const sleepTwo = await bench(["2", "sleep", "200"]);
   const results = [tiny, atTarget, apiWorker, sleepOne, sleepTwo];
@@ -136,8 +147,8 @@ export async function queueSection(): Promise<SectionResult> {
         QUEUE_TARGETS[2]!,
         [atTarget, apiWorker]
           .map(
-            (r) =>
-              `${r.api_worker ? "api+1" : "2 workers"}: ${fixed(r.queue_wait_p95_ms, 1)} ms (${fixed(r.queue_wait_within_20ms * 100, 1)} % within 20 ms)`,
+            (r, shape) =>
+              `${r.api_worker ? "api+1" : "2 workers"}: median ${fixed(r.queue_wait_p95_ms, 1)} ms (${fixed(r.queue_wait_within_20ms * 100, 1)} % within 20 ms; runs ${overheadRuns[shape]!.map((o) => fixed(o.queue_wait_p95_ms, 1)).join(", ")})`,
           )
           .join("; "),
         atTarget.queue_wait_within_20ms >= 0.95 && apiWorker.queue_wait_within_20ms >= 0.95,
