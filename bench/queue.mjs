@@ -76,6 +76,20 @@ async function freePort() {
   });
 }
 
+/**
+ * Polls `check` every 100 ms until it answers true, for at most a minute; then throws with
+ * `failure()`. A check that throws (nothing listening yet) counts as false.
+ */
+async function waitUntil(check, failure) {
+  for (let i = 0; i <= 600; i++) {
+    if (await check().catch(() => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(failure());
+}
+
+const answers = (url) => fetch(url).then((r) => r.ok);
+
 /** Quantiles of a cumulative Prometheus histogram, interpolated linearly within a bucket. */
 function bucketQuantiles(cumulative) {
   const bounds = [...cumulative.keys()].sort((a, b) => a - b);
@@ -171,15 +185,10 @@ try {
   const port = await freePort();
   const api = spawnCli(apiWorker ? ["serve"] : ["serve", "--no-worker"], { PORT: String(port) });
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    const up = await fetch(`${base}/health`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (up) break;
-    if (i > 600) throw new Error(`API did not start: ${api.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await waitUntil(
+    () => answers(`${base}/health`),
+    () => `API did not start: ${api.output()}`,
+  );
   // Each worker serves its own /metrics: the queue's wait (job added → worker starts it) of every
   // job it ran is in its aurea_queue_wait_seconds histogram.
   const metricsPorts = apiWorker ? [port] : [];
@@ -189,25 +198,21 @@ try {
   }
   const post = (path, body) => postJson(base, path, body);
   // Wait until every worker is connected to the queue (the API's metrics read it from Redis).
-  for (let i = 0; ; i++) {
-    const metrics = await fetch(`${base}/metrics`).then((r) => r.text());
-    const online = Number(/^aurea_queue_workers (\d+)/m.exec(metrics)?.[1] ?? 0);
-    if (online >= workers) break;
-    if (i > 600) throw new Error(`only ${online} of ${workers} workers online`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  let online = 0;
+  await waitUntil(
+    async () => {
+      const metrics = await fetch(`${base}/metrics`).then((r) => r.text());
+      online = Number(/^aurea_queue_workers (\d+)/m.exec(metrics)?.[1] ?? 0);
+      return online >= workers;
+    },
+    () => `only ${online} of ${workers} workers online`,
+  );
   // And until each serves its metrics (a worker joins the queue before its metrics port listens).
-  for (const metricsPort of metricsPorts) {
-    for (let i = 0; ; i++) {
-      const up = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (up) break;
-      if (i > 600) throw new Error(`no metrics on port ${metricsPort}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  for (const metricsPort of metricsPorts)
+    await waitUntil(
+      () => answers(`http://127.0.0.1:${metricsPort}/metrics`),
+      () => `no metrics on port ${metricsPort}`,
+    );
 
   const automation = await post("/api/v1/automations", {
     name: "bench",
