@@ -10,8 +10,9 @@
 //          aurea_queue_wait_seconds; and created → started, from the runs' own timestamps);
 //   sleep: triggers <count> runs of one 100 ms job at once and measures how long they take.
 // Also prints, per measured run, the CPU of every process (PostgreSQL's, Redis' and the load
-// generator's included), the statements committed in PostgreSQL and the Redis commands; and the
-// wait's p95 per second of the whole load. BENCH_CHILD_LOG=<dir> keeps each process's output.
+// generator's included), the statements committed in PostgreSQL and the Redis commands; the
+// longest pauses between runs created and between runs started; and the wait's p95 per second of
+// the whole load. BENCH_CHILD_LOG=<dir> keeps each process's output.
 // Prints one JSON line.
 // Usage: node bench/queue.mjs <workers|api+n> <tiny|sleep> [rate|count] [seconds] [warmup]
 import { execFile, execFileSync, spawn } from "node:child_process";
@@ -320,6 +321,19 @@ try {
       from runs where created_at >= $1`,
     [since],
   );
+  // The longest pause, in the window, between two runs being created and between two being
+  // started: at an evenly paced 500/s both are a few ms unless the whole machine stalled (the
+  // API took no trigger and no worker started a run); the runs queued meanwhile arrive together
+  // after it, and the last of them wait longest.
+  const pauses = await db.query(
+    `
+    select extract(epoch from max(created_at - prev_created)) * 1000 as create_ms,
+           extract(epoch from max(started_at - prev_started)) * 1000 as start_ms
+      from (select created_at, lag(created_at) over (order by created_at) as prev_created,
+                   started_at, lag(started_at) over (order by started_at) as prev_started
+              from runs where created_at >= $1) gaps`,
+    [since],
+  );
   // The wait's p95 per second of the load (warm-up included), to tell warm-up from steady state.
   const bySecond = await db.query(`
     select floor(extract(epoch from created_at - (select min(created_at) from runs))) as second,
@@ -360,6 +374,10 @@ try {
       wait_p50_ms: r.wait_p50_ms,
       wait_p95_ms: r.wait_p95_ms,
       wait_max_ms: Number(r.wait_max_ms),
+      longest_pause_ms: {
+        creating: Math.round(Number(pauses.rows[0].create_ms)),
+        starting: Math.round(Number(pauses.rows[0].start_ms)),
+      },
       wait_p95_ms_by_second: bySecond.rows.map((row) => Math.round(row.p95)),
       queue_jobs: queueWait.count,
       queue_wait_p50_ms: queueWait.p50_ms,

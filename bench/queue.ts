@@ -40,6 +40,8 @@ interface QueueResult {
   queue_wait_p50_ms: number;
   queue_wait_p95_ms: number;
   queue_wait_within_20ms: number;
+  /** The longest gaps between two runs created, and between two started, in the window. */
+  longest_pause_ms: { creating: number; starting: number };
   cpu_s: Record<string, number>;
 }
 
@@ -109,6 +111,7 @@ export async function queueSection(): Promise<SectionResult> {
         "queue p50 ms",
         "queue p95 ms",
         "created→started p50/p95 ms",
+        "longest pause ms (creating/starting)",
         "CPU s (api, workers)",
       ],
       ...results.map((r) => [
@@ -119,6 +122,7 @@ export async function queueSection(): Promise<SectionResult> {
         fixed(r.queue_wait_p50_ms, 1),
         fixed(r.queue_wait_p95_ms, 1),
         `${fixed(r.wait_p50_ms, 1)} / ${fixed(r.wait_p95_ms, 1)}`,
+        `${r.longest_pause_ms.creating} / ${r.longest_pause_ms.starting}`,
         Object.values(r.cpu_s)
           .map((s) => fixed(s, 1))
           .join(", "),
