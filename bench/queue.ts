@@ -40,8 +40,8 @@ interface QueueResult {
   queue_wait_p50_ms: number;
   queue_wait_p95_ms: number;
   queue_wait_within_20ms: number;
-  /** The longest gaps between two runs created, and between two started, in the window. */
-  longest_pause_ms: { creating: number; starting: number };
+  /** Tiny runs: the longest gaps between two runs created, and between two started, in the window. */
+  longest_pause_ms?: { creating: number; starting: number };
   cpu_s: Record<string, number>;
 }
 
@@ -122,7 +122,7 @@ export async function queueSection(): Promise<SectionResult> {
         fixed(r.queue_wait_p50_ms, 1),
         fixed(r.queue_wait_p95_ms, 1),
         `${fixed(r.wait_p50_ms, 1)} / ${fixed(r.wait_p95_ms, 1)}`,
-        `${r.longest_pause_ms.creating} / ${r.longest_pause_ms.starting}`,
+        r.longest_pause_ms ? `${r.longest_pause_ms.creating} / ${r.longest_pause_ms.starting}` : "–",
         Object.values(r.cpu_s)
           .map((s) => fixed(s, 1))
           .join(", "),
