@@ -89,6 +89,8 @@ export class RunsRepo {
   readonly #prepared: ReturnType<typeof prepare>;
   /** Inserts of 1 … `CREATE_PREPARED_MAX` pending runs, prepared when first needed. */
   readonly #creates = new Map<number, ReturnType<typeof prepareCreate>>();
+  /** `runs` has statistics (see analyzeIfNew). */
+  #analyzed = false;
 
   constructor(db: Database) {
     this.#db = db;
@@ -122,6 +124,35 @@ export class RunsRepo {
     let statement = this.#creates.get(count);
     if (!statement) this.#creates.set(count, (statement = prepareCreate(this.#db, count)));
     return statement;
+  }
+
+  /**
+   * Gathers the planner's statistics on `runs` once the table holds a few rows but has never
+   * had any (a new database); answers whether it did. The hot statements (create, claim,
+   * complete) are prepared once per connection, and a plan made while the table was empty (a
+   * sequential scan to claim a run) is kept until the table's statistics change: PostgreSQL's
+   * autovacuum first gathers them at its next visit (up to a minute later, by default), under
+   * load a minute of scans growing with the table; PGlite has no autovacuum. Later statistics
+   * are autovacuum's (on PGlite the planner scales these by the table's size).
+   */
+  async analyzeIfNew(): Promise<boolean> {
+    if (this.#analyzed) return false;
+    const [row] = await this.#db
+      .select({
+        reltuples: sql<number>`reltuples`.mapWith(Number),
+        bytes: sql<number>`pg_relation_size(oid)`.mapWith(Number),
+      })
+      .from(sql`pg_class`)
+      .where(sql`oid = 'runs'::regclass`);
+    if (!row || row.reltuples >= 0) {
+      this.#analyzed = true;
+      return false;
+    }
+    // Not while nearly empty: statistics of an empty table would plan for one again.
+    if (row.bytes < ANALYZE_AFTER_BYTES) return false;
+    await this.#db.execute(sql`analyze runs`);
+    this.#analyzed = true;
+    return true;
   }
 
   /** Runs of API key `keyId` pending or running (what its concurrency limit counts). */
@@ -220,7 +251,10 @@ export class RunsRepo {
           : column.mapToDriverValue(outcome[key] ?? null);
       return row;
     });
-    const done = await this.#prepared.complete.execute({ rows: JSON.stringify(rows) });
+    const done = await this.#prepared.complete.execute({
+      ids: items.map((item) => item.id),
+      rows: JSON.stringify(rows),
+    });
     return new Set(done.map((r) => r.id));
   }
 
@@ -393,6 +427,9 @@ const COMPLETE_SET = Object.fromEntries(
 
 /** Most rows `createMany` inserts with a prepared statement (a trigger batch at most: see RunService). */
 export const CREATE_PREPARED_MAX = 64;
+
+/** The table size (16 pages) from which a never-analyzed `runs` is analyzed. */
+const ANALYZE_AFTER_BYTES = 16 * 8192;
 const NEW_RUN_FIELDS = [
   "scenarioId",
   "automationId",
@@ -443,7 +480,17 @@ function prepare(db: Database) {
       .from(
         sql`jsonb_to_recordset(${sql.placeholder("rows")}::jsonb) as v(id bigint, attempt integer, ${RECORD_COLUMNS})`,
       )
-      .where(and(eq(runs.id, sql`v.id`), eq(runs.status, "running"), eq(runs.attempts, sql`v.attempt`)))
+      // The ids also travel as an array: the runs are then looked up by primary key, whatever
+      // the planner guesses of the JSON's row count (100, for any jsonb_to_recordset), which
+      // otherwise led it to hash-join against every running run.
+      .where(
+        and(
+          sql`${runs.id} = any(${sql.placeholder("ids")}::bigint[])`,
+          eq(runs.id, sql`v.id`),
+          eq(runs.status, "running"),
+          eq(runs.attempts, sql`v.attempt`),
+        ),
+      )
       .returning({ id: runs.id })
       .prepare("aurea_run_complete"),
   };

@@ -195,7 +195,12 @@ export const runs = pgTable(
     index("runs_created_idx").on(t.createdAt, t.id),
     index("runs_scenario_created_idx").on(t.scenarioId, t.createdAt, t.id),
     index("runs_schedule_created_idx").on(t.scheduleId, t.createdAt).where(sql`${t.scheduleId} is not null`),
-    index("runs_status_idx").on(t.status),
+    // No index on status alone: every run passes through pending and running, so such an index
+    // holds an entry per run for each (dead ones until vacuum), and PostgreSQL, reading it as a
+    // handful of rows, chose it to find the runs being claimed or completed and then visited
+    // every run it had ever listed there. Pending runs have a partial index of their own (claims,
+    // the supervisor), running ones the heartbeat index below.
+    index("runs_pending_idx").on(t.id).where(sql`${t.status} = 'pending'`),
     index("runs_running_heartbeat_idx").on(t.heartbeatAt).where(sql`${t.status} = 'running'`),
     index("runs_finished_idx").on(t.finishedAt),
     index("runs_api_key_active_idx")

@@ -1168,3 +1168,47 @@ describe.each(DRIVERS)("repositories on %s", (driver) => {
     });
   });
 });
+
+describe.each(DRIVERS)("the planner's first statistics on runs, on %s", (driver) => {
+  let t: TestStore;
+  beforeAll(async () => {
+    // A store of its own: other tests' rollup rebuilds analyze runs. Nor may PostgreSQL's
+    // autovacuum analyze it meanwhile.
+    t = await openTestStore(driver);
+    await t.store.db.execute(sql`alter table runs set (autovacuum_enabled = false)`);
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const reltuples = async () => {
+    const { rows } = await t.store.db.execute(
+      sql`select reltuples::float8 as n from pg_class where oid = 'runs'::regclass`,
+    );
+    return Number((rows as { n: number }[])[0]!.n);
+  };
+  const bytes = async () => {
+    const { rows } = await t.store.db.execute(sql`select pg_relation_size('runs')::float8 as n`);
+    return Number((rows as { n: number }[])[0]!.n);
+  };
+
+  it("gathers them once the new table holds 16 pages of runs, not before, and once", async () => {
+    const seed = seeder(t.store.db);
+    const a = await seed.automation("a");
+    expect(await reltuples()).toBe(-1);
+    expect(await seed.runs.analyzeIfNew()).toBe(false);
+    let created = 0;
+    while ((await bytes()) < 16 * 8192) {
+      for (let i = 0; i < 20; i++) await seed.run(null, a);
+      created += 20;
+      // Still too small: an empty table's statistics would plan for an empty table again.
+      if ((await bytes()) < 16 * 8192) expect(await seed.runs.analyzeIfNew()).toBe(false);
+    }
+    expect(await reltuples()).toBe(-1);
+    expect(await seed.runs.analyzeIfNew()).toBe(true);
+    expect(await reltuples()).toBe(created);
+    for (let i = 0; i < 20; i++) await seed.run(null, a);
+    expect(await seed.runs.analyzeIfNew()).toBe(false);
+    expect(await reltuples()).toBe(created);
+  });
+});

@@ -215,6 +215,7 @@ export class RunService {
    * `leaseMs` (a killed worker) are re-run or failed as `interrupted`, per their scenario; runs
    * pending for longer than `sweepAfterMs` are queued again, in case the queue lost them (a
    * Redis restart, a trigger accepted while Redis was down). Queueing a queued run is a no-op.
+   * In a new database, also gathers the first statistics on runs (RunsRepo.analyzeIfNew).
    */
   async supervise({ leaseMs, sweepAfterMs }: { leaseMs: number; sweepAfterMs: number }): Promise<{
     requeued: number;
@@ -222,6 +223,7 @@ export class RunService {
     cancelled: number;
     swept: number;
   }> {
+    if (await this.#d.runs.analyzeIfNew()) this.#d.logger.info("gathered the first statistics on runs");
     const recovered = await this.#d.runs.recoverInterrupted({ staleForMs: leaseMs });
     this.#d.metrics?.recordRecovered(recovered.requeued.length, recovered.failed, recovered.cancelled);
     for (const { id } of recovered.requeued)
