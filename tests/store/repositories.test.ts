@@ -1181,16 +1181,15 @@ describe.each(DRIVERS)("the planner's first statistics on runs, on %s", (driver)
     await t?.close();
   });
 
-  const reltuples = async () => {
-    const { rows } = await t.store.db.execute(
-      sql`select reltuples::float8 as n from pg_class where oid = 'runs'::regclass`,
-    );
-    return Number((rows as { n: number }[])[0]!.n);
+  const ofRuns = async (column: string) => {
+    const [row] = await t.store.db
+      .select({ n: sql<number>`${sql.raw(column)}`.mapWith(Number) })
+      .from(sql`pg_class`)
+      .where(sql`oid = 'runs'::regclass`);
+    return row!.n;
   };
-  const bytes = async () => {
-    const { rows } = await t.store.db.execute(sql`select pg_relation_size('runs')::float8 as n`);
-    return Number((rows as { n: number }[])[0]!.n);
-  };
+  const reltuples = () => ofRuns("reltuples");
+  const bytes = () => ofRuns("pg_relation_size(oid)");
 
   it("gathers them once the new table holds 16 pages of runs, not before, and once", async () => {
     const seed = seeder(t.store.db);
