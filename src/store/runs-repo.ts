@@ -5,6 +5,8 @@ import type { Database } from "./database.js";
 import { type RunStatus, runs, scenarios } from "./schema.js";
 
 export type RunRow = typeof runs.$inferSelect;
+/** What a claim answers: what its executor needs, not the run's bulky columns (all null then). */
+export type ClaimedRun = Pick<RunRow, "id" | "status" | "attempts" | "startedAt" | "scenarioName" | "spec">;
 export type NewRun = Pick<
   typeof runs.$inferInsert,
   | "scenarioId"
@@ -215,13 +217,13 @@ export class RunsRepo {
   }
 
   /** pending → running, once: undefined when another executor took it or it is no longer pending. */
-  async claim(id: number): Promise<RunRow | undefined> {
+  async claim(id: number): Promise<ClaimedRun | undefined> {
     const [row] = await this.claimMany([id]);
     return row;
   }
 
   /** Claims (pending → running) those of runs `ids` still pending, in one statement. */
-  claimMany(ids: readonly number[]): Promise<RunRow[]> {
+  claimMany(ids: readonly number[]): Promise<ClaimedRun[]> {
     return this.#prepared.claim.execute({ ids: [...ids] });
   }
 
@@ -472,7 +474,16 @@ function prepare(db: Database) {
         attempts: sql`${runs.attempts} + 1`,
       })
       .where(and(sql`${runs.id} = any(${sql.placeholder("ids")}::bigint[])`, eq(runs.status, "pending")))
-      .returning()
+      // Six columns, not the row's 37: every claim's answer is described and parsed column by
+      // column (node-postgres), the spec being the only large one.
+      .returning({
+        id: runs.id,
+        status: runs.status,
+        attempts: runs.attempts,
+        startedAt: runs.startedAt,
+        scenarioName: runs.scenarioName,
+        spec: runs.spec,
+      })
       .prepare("aurea_run_claim"),
     complete: db
       .update(runs)

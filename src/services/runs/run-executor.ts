@@ -11,7 +11,7 @@ import {
   type WorkloadSpec,
 } from "../../engine/index.js";
 import { Batcher } from "../../store/batcher.js";
-import type { RunOutcome, RunRow, RunsRepo } from "../../store/runs-repo.js";
+import type { ClaimedRun, RunOutcome, RunsRepo } from "../../store/runs-repo.js";
 import type { BenchmarkMetrics } from "../../telemetry/benchmark-metrics.js";
 import type { Logger } from "../../telemetry/logger.js";
 import type { RunMetrics } from "../../telemetry/run-metrics.js";
@@ -42,7 +42,7 @@ export class RunExecutor {
   /** Runs executing in this process, to cancel them without waiting for the poll. */
   readonly #local = new Map<number, AbortController>();
   /** Runs starting or finishing together share one statement (see Batcher). */
-  readonly #claims: Batcher<number, RunRow | undefined>;
+  readonly #claims: Batcher<number, ClaimedRun | undefined>;
   readonly #completions: Batcher<{ id: number; attempt: number; outcome: RunOutcome }, boolean>;
   readonly #specs: RunSpecCache;
 
