@@ -12,7 +12,10 @@
 // Also prints, per measured run, the CPU of every process (PostgreSQL's, Redis' and the load
 // generator's included), the statements committed in PostgreSQL and the Redis commands; the
 // longest pauses between runs created and between runs started; and the wait's p95 per second of
-// the whole load. BENCH_CHILD_LOG=<dir> keeps each process's output.
+// the whole load. BENCH_CHILD_LOG=<dir> keeps each process's output. BENCH_PG_SETTINGS="a = x; b = y"
+// sets PostgreSQL settings on the bench's database (ALTER DATABASE … SET; superuser ones need a
+// superuser URL), e.g. "session_preload_libraries = 'auto_explain'; auto_explain.log_min_duration
+// = 3" to log the plans of statements over 3 ms in the server's log.
 // Prints one JSON line.
 // Usage: node bench/queue.mjs <workers|api+n> <tiny|sleep> [rate|count] [seconds] [warmup]
 import { execFile, execFileSync, spawn } from "node:child_process";
@@ -39,6 +42,14 @@ const prefix = `aurea-bench-${process.pid}-${randomBytes(3).toString("hex")}`;
 const dataDir = mkdtempSync(join(tmpdir(), "aurea-bench-queue-"));
 
 const database = await createDatabase("bench_q");
+if (process.env.BENCH_PG_SETTINGS) {
+  const admin = new pg.Client({ connectionString: database.url });
+  await admin.connect();
+  const name = new URL(database.url).pathname.slice(1);
+  for (const setting of process.env.BENCH_PG_SETTINGS.split(";").filter((s) => s.trim()))
+    await admin.query(`alter database ${name} set ${setting}`);
+  await admin.end();
+}
 
 const env = {
   ...process.env,

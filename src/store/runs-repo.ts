@@ -431,7 +431,7 @@ const COMPLETE_SET = Object.fromEntries(
 export const CREATE_PREPARED_MAX = 64;
 
 /** The table size (16 pages) from which a never-analyzed `runs` is analyzed. */
-const ANALYZE_AFTER_BYTES = 16 * 8192;
+export const ANALYZE_AFTER_BYTES = 16 * 8192;
 const NEW_RUN_FIELDS = [
   "scenarioId",
   "automationId",
@@ -464,6 +464,8 @@ function createParams(values: readonly NewRun[]): Record<string, unknown> {
 }
 
 function prepare(db: Database) {
+  /** The runs whose ids the statement's `ids` parameter lists (found by primary key). */
+  const listed = sql`${runs.id} = any(${sql.placeholder("ids")}::bigint[])`;
   return {
     claim: db
       .update(runs)
@@ -473,7 +475,7 @@ function prepare(db: Database) {
         heartbeatAt: sql`now()`,
         attempts: sql`${runs.attempts} + 1`,
       })
-      .where(and(sql`${runs.id} = any(${sql.placeholder("ids")}::bigint[])`, eq(runs.status, "pending")))
+      .where(and(listed, eq(runs.status, "pending")))
       // Six columns, not the row's 37: every claim's answer is described and parsed column by
       // column (node-postgres), the spec being the only large one.
       .returning({
@@ -495,12 +497,7 @@ function prepare(db: Database) {
       // the planner guesses of the JSON's row count (100, for any jsonb_to_recordset), which
       // otherwise led it to hash-join against every running run.
       .where(
-        and(
-          sql`${runs.id} = any(${sql.placeholder("ids")}::bigint[])`,
-          eq(runs.id, sql`v.id`),
-          eq(runs.status, "running"),
-          eq(runs.attempts, sql`v.attempt`),
-        ),
+        and(listed, eq(runs.id, sql`v.id`), eq(runs.status, "running"), eq(runs.attempts, sql`v.attempt`)),
       )
       .returning({ id: runs.id })
       .prepare("aurea_run_complete"),

@@ -10,7 +10,13 @@ import { sqlState, UNIQUE_VIOLATION } from "../../src/store/errors.js";
 import { KpisQuery } from "../../src/store/kpis-query.js";
 import type { BucketRange } from "../../src/store/rollup-buckets.js";
 import { foldFinishedRuns, rebuildRollups } from "../../src/store/rollups-repo.js";
-import { RUN_SORTS, type RunOutcome, type RunRow, type RunSort } from "../../src/store/runs-repo.js";
+import {
+  ANALYZE_AFTER_BYTES,
+  RUN_SORTS,
+  type RunOutcome,
+  type RunRow,
+  type RunSort,
+} from "../../src/store/runs-repo.js";
 import type { ScenarioRow } from "../../src/store/scenarios-repo.js";
 import {
   type RunStatus,
@@ -1197,11 +1203,11 @@ describe.each(DRIVERS)("the planner's first statistics on runs, on %s", (driver)
     expect(await reltuples()).toBe(-1);
     expect(await seed.runs.analyzeIfNew()).toBe(false);
     let created = 0;
-    while ((await bytes()) < 16 * 8192) {
+    while ((await bytes()) < ANALYZE_AFTER_BYTES) {
       for (let i = 0; i < 20; i++) await seed.run(null, a);
       created += 20;
       // Still too small: an empty table's statistics would plan for an empty table again.
-      if ((await bytes()) < 16 * 8192) expect(await seed.runs.analyzeIfNew()).toBe(false);
+      if ((await bytes()) < ANALYZE_AFTER_BYTES) expect(await seed.runs.analyzeIfNew()).toBe(false);
     }
     expect(await reltuples()).toBe(-1);
     expect(await seed.runs.analyzeIfNew()).toBe(true);
