@@ -249,8 +249,10 @@ describe("every route under hostile input", () => {
     // The first passes fill bounded caches (compiled schemas and code, metric series up to the
     // scenario-label and rightsizing-series caps, the KPI series' buckets): measured with the 51
     // routes of 2026-12-02, the heap levels off from the fourth or fifth pass (9 passes: 154, 250,
-    // 346, 400, 401, 423, 439, 432, 368 MB). The last two passes of the same requests must not
-    // grow it further.
+    // 346, 400, 401, 423, 439, 432, 368 MB). Once warm it swings by up to ~70 MB from pass to
+    // pass (CI, 2026-12-03: 154, 251, 315, 302, 246, 249, 301, 314 MB), so the last pass is held
+    // against the highest warm pass before it, not against one pass: a steady leak sets a new
+    // high every pass (32 MB a pass is ~10 KB a request).
     // Accepted requests start background work (runs, recommendations fitted on worker threads,
     // collections, experiments): the heap is measured once that work is over, not in its midst.
     const settled = async () => {
@@ -274,6 +276,8 @@ describe("every route under hostile input", () => {
       heap.push(process.memoryUsage().heapUsed / 2 ** 20);
     }
     console.info(`heap after each pass: ${heap.map((mb) => `${mb.toFixed(1)} MB`).join(", ")}`);
-    expect(heap.at(-1)! - heap.at(-3)!).toBeLessThan(32);
+    const warm = heap.slice(3, -1);
+    expect(warm.length, "AUREA_FUZZ_PASSES: at least 5 passes").toBeGreaterThan(0);
+    expect(heap.at(-1)! - Math.max(...warm)).toBeLessThan(32);
   }, 600_000);
 });
