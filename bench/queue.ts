@@ -43,6 +43,18 @@ interface QueueResult {
   /** Tiny runs: the longest gaps between two runs created, and between two started, in the window. */
   longest_pause_ms?: { creating: number; starting: number };
   cpu_s: Record<string, number>;
+  cpu_ms_per_run?: Record<string, number>;
+}
+
+/** bullmq-bare.mjs: BullMQ alone (a producer, worker processes with an empty processor). */
+interface BareResult {
+  workers: number;
+  rate: number;
+  jobs: number;
+  wait_p50_ms: number;
+  wait_p95_ms: number;
+  wait_within_20ms: number;
+  cpu_ms_per_job: Record<string, number>;
 }
 
 export const QUEUE_TARGETS = [
@@ -88,13 +100,24 @@ export async function queueSection(): Promise<SectionResult> {
   const bench = (args: string[]) => runNodeBench<QueueResult>("queue.mjs", args, { timeoutMs: 900_000 });
   const tiny = await bench(["2", "tiny", String(THROUGHPUT_RATE), "10"]);
   // The overhead swings between identical runs on a full machine: three runs of each shape,
-  // alternated, judged on the median run (by its p95).
+  // alternated, judged on the median run (by its p95). Between them, the reference: bare BullMQ
+  // at the same rate on the same Redis and cores, what the queue itself costs at that hour.
   const overheadRuns: QueueResult[][] = [[], []];
-  for (let i = 0; i < OVERHEAD_REPEATS; i++)
+  const bareRuns: BareResult[] = [];
+  for (let i = 0; i < OVERHEAD_REPEATS; i++) {
     for (const [shape, workers] of ["2", "api+1"].entries())
       overheadRuns[shape]!.push(
         await bench([workers, "tiny", String(OVERHEAD_RATE), OVERHEAD_SECONDS, WARMUP_SECONDS]),
       );
+    bareRuns.push(
+      await runNodeBench<BareResult>(
+        "bullmq-bare.mjs",
+        ["2", String(OVERHEAD_RATE), OVERHEAD_SECONDS, WARMUP_SECONDS],
+        { timeoutMs: 300_000 },
+      ),
+    );
+  }
+  const bare = [...bareRuns].sort((a, b) => a.wait_p95_ms - b.wait_p95_ms)[bareRuns.length >> 1]!;
   const [atTarget, apiWorker] = overheadRuns.map(
     (runs) => [...runs].sort((a, b) => a.queue_wait_p95_ms - b.queue_wait_p95_ms)[runs.length >> 1]!,
   ) as [QueueResult, QueueResult];
@@ -129,6 +152,18 @@ export async function queueSection(): Promise<SectionResult> {
       ]),
     ]),
   );
+  const sum = (values: Record<string, number> | undefined) =>
+    Object.values(values ?? {}).reduce((total, v) => total + v, 0);
+  const bareCpu = sum(bare.cpu_ms_per_job);
+  log(
+    `reference, bare BullMQ (a producer + 2 worker processes with an empty processor, ${bare.rate} jobs/s, ` +
+      `median of ${bareRuns.length}): wait p50 ${fixed(bare.wait_p50_ms, 1)} ms, p95 ${fixed(bare.wait_p95_ms, 1)} ms ` +
+      `(runs ${bareRuns.map((r) => fixed(r.wait_p95_ms, 1)).join(", ")}); CPU ${fixed(bareCpu, 2)} ms per job ` +
+      `(${Object.entries(bare.cpu_ms_per_job)
+        .map(([k, v]) => `${k} ${fixed(v, 2)}`)
+        .join(", ")}); Aurea's runs at the same rate: ${fixed(sum(atTarget.cpu_ms_per_run), 2)} ms ` +
+      `(${fixed(sum(atTarget.cpu_ms_per_run) / bareCpu, 1)}× BullMQ's)`,
+  );
   const scaling = sleepTwo.runs_per_s / sleepOne.runs_per_s;
   const note =
     "every process (API, workers, PostgreSQL, Redis, the load generator) shares the machine's 2 cores";
@@ -154,11 +189,11 @@ export async function queueSection(): Promise<SectionResult> {
             (r, shape) =>
               `${r.api_worker ? "api+1" : "2 workers"}: median ${fixed(r.queue_wait_p95_ms, 1)} ms (${fixed(r.queue_wait_within_20ms * 100, 1)} % within 20 ms; runs ${overheadRuns[shape]!.map((o) => fixed(o.queue_wait_p95_ms, 1)).join(", ")})`,
           )
-          .join("; "),
+          .join("; ") + `; bare BullMQ reference p95 ${fixed(bare.wait_p95_ms, 1)} ms`,
         atTarget.queue_wait_within_20ms >= 0.95 && apiWorker.queue_wait_within_20ms >= 0.95,
         note,
       ),
     ],
-    data: results,
+    data: { runs: results, bare: bareRuns },
   };
 }
