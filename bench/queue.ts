@@ -184,12 +184,13 @@ export async function queueSection(): Promise<SectionResult> {
       check(
         "queue",
         QUEUE_TARGETS[2]!,
-        [atTarget, apiWorker]
-          .map(
+        [
+          ...[atTarget, apiWorker].map(
             (r, shape) =>
               `${r.api_worker ? "api+1" : "2 workers"}: median ${fixed(r.queue_wait_p95_ms, 1)} ms (${fixed(r.queue_wait_within_20ms * 100, 1)} % within 20 ms; runs ${overheadRuns[shape]!.map((o) => fixed(o.queue_wait_p95_ms, 1)).join(", ")})`,
-          )
-          .join("; ") + `; bare BullMQ reference p95 ${fixed(bare.wait_p95_ms, 1)} ms`,
+          ),
+          `bare BullMQ reference p95 ${fixed(bare.wait_p95_ms, 1)} ms`,
+        ].join("; "),
         atTarget.queue_wait_within_20ms >= 0.95 && apiWorker.queue_wait_within_20ms >= 0.95,
         note,
       ),
