@@ -10,20 +10,15 @@
 //   (and, as its own children: --producer <prefix> <rate> <total s>, --worker <prefix> <from> <to>)
 import { fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
-import { deleteRedisPrefix } from "./children.mjs";
+// The job Aurea's API adds for a run (name, payload, id, delivery policy): the compiled queue's own.
+import { runJob } from "../dist/queue/bullmq-queue.js";
+import { deleteRedisPrefix, processCpuSeconds, serverCpuSeconds } from "./children.mjs";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const QUEUE = "runs";
-const JOB_OPTIONS = {
-  attempts: 3,
-  backoff: { type: "exponential", delay: 1000 },
-  removeOnComplete: { count: 1000 },
-  removeOnFail: true,
-};
 
 const [role, ...args] = process.argv.slice(2);
 if (role === "--producer") await produce(args[0], Number(args[1]), Number(args[2]));
@@ -44,12 +39,7 @@ async function produce(prefix, rate, seconds) {
     const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate) + 1);
     if (due > added) {
       const jobs = [];
-      for (; added < due; added++)
-        jobs.push({
-          name: "run.execute",
-          data: { run_id: added + 1, attempt: 0 },
-          opts: { ...JOB_OPTIONS, jobId: `run-${added + 1}-0` },
-        });
+      for (; added < due; added++) jobs.push(runJob({ runId: added + 1, attempt: 0 }));
       pending.push(queue.addBulk(jobs));
     }
     await new Promise((resolve) => setTimeout(resolve, 1));
@@ -88,12 +78,11 @@ async function coordinate(workers, rate, seconds, warmup) {
   const prefix = `aurea-bench-bare-${process.pid}-${randomBytes(3).toString("hex")}`;
   const script = fileURLToPath(import.meta.url);
   const children = [];
+  /** The child's first message carrying `key`; rejects if it exits first. */
   const message = (child, key) =>
     new Promise((resolve, reject) => {
       child.on("message", (m) => m[key] !== undefined && resolve(m));
-      child.once("exit", (code) =>
-        reject(new Error(`a ${key === "done" ? "producer" : "worker"} exited (${code})`)),
-      );
+      child.once("exit", (code) => reject(new Error(`child ${child.pid} exited (${code}) before '${key}'`)));
     });
   try {
     // Jobs are timed from when the producer starts: the window opens `warmup` s after it.
@@ -122,8 +111,8 @@ async function coordinate(workers, rate, seconds, warmup) {
     const before = cpuNow(running);
     await new Promise((resolve) => setTimeout(resolve, to - Date.now()));
     const after = cpuNow(running);
-    await produced;
-    // Every job done: the workers' counts add up to what was added.
+    const { done } = await produced;
+    // Lets the last jobs finish; the workers' counts must then add up to what was added.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const reports = await Promise.all(
       workerProcs.map((w) => {
@@ -132,6 +121,8 @@ async function coordinate(workers, rate, seconds, warmup) {
         return report;
       }),
     );
+    const ran = reports.reduce((sum, r) => sum + r.ran, 0);
+    if (ran !== done) throw new Error(`the workers ran ${ran} jobs of the ${done} added`);
     const waits = reports.flatMap((r) => r.waits).sort((a, b) => a - b);
     const at = (q) => waits[Math.min(waits.length - 1, Math.floor(q * waits.length))];
     const perJob = (cpuS) => Math.round((cpuS * 1e6) / waits.length) / 1000;
@@ -142,7 +133,7 @@ async function coordinate(workers, rate, seconds, warmup) {
         seconds,
         warmup_s: warmup,
         jobs: waits.length,
-        ran: reports.reduce((sum, r) => sum + r.ran, 0),
+        ran,
         wait_p50_ms: at(0.5),
         wait_p95_ms: at(0.95),
         wait_max_ms: waits.at(-1),
@@ -156,20 +147,9 @@ async function coordinate(workers, rate, seconds, warmup) {
   }
 }
 
-/** CPU seconds so far of the given processes and of every redis-server process (the shared server is otherwise idle). */
+/** CPU seconds so far of the given processes, by name, and of every redis-server process. */
 function cpuNow(running) {
-  const seconds = (stat) => {
-    const fields = stat.split(") ")[1].split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  };
-  const now = { redis: 0 };
-  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      if ((/\(([^)]*)\)/.exec(stat)?.[1] ?? "").startsWith("redis-server")) now.redis += seconds(stat);
-    } catch {}
-  }
-  for (const [name, pid] of Object.entries(running))
-    now[name] = seconds(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  const now = serverCpuSeconds({ redis: "redis-server" });
+  for (const [name, pid] of Object.entries(running)) now[name] = processCpuSeconds(pid);
   return now;
 }

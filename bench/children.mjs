@@ -2,6 +2,7 @@
 // server they start, starting `aurea serve`, and cleaning up a Redis key prefix.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { Redis } from "ioredis";
 import pg from "pg";
 
@@ -34,6 +35,42 @@ export async function postJson(base, path, body) {
   });
   if (response.status >= 300) throw new Error(`${path}: ${response.status} ${await response.text()}`);
   return response.json();
+}
+
+/**
+ * CPU seconds (user + system) in a `/proc/<pid>/stat` line: the process's own (`first` = 11:
+ * utime, stime) or its waited-for children's (13: cutime, cstime).
+ */
+export function statCpuSeconds(stat, first = 11) {
+  const fields = stat.split(") ")[1].split(" ");
+  return (Number(fields[first]) + Number(fields[first + 1])) / 100;
+}
+
+/** CPU seconds so far of process `pid` (0 once it is gone). */
+export function processCpuSeconds(pid) {
+  try {
+    return statCpuSeconds(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU seconds so far of every process whose name starts with one of `servers`' values, summed
+ * per key (e.g. `{ postgres: "postgres", redis: "redis-server" }`: the shared servers are
+ * otherwise idle, so all their processes count).
+ */
+export function serverCpuSeconds(servers) {
+  const totals = Object.fromEntries(Object.keys(servers).map((key) => [key, 0]));
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const name = /\(([^)]*)\)/.exec(stat)?.[1] ?? "";
+      for (const [key, prefix] of Object.entries(servers))
+        if (name.startsWith(prefix)) totals[key] += statCpuSeconds(stat);
+    } catch {}
+  }
+  return totals;
 }
 
 /** Deletes every key under `prefix` in the Redis at `url`. */

@@ -20,14 +20,21 @@
 // Usage: node bench/queue.mjs <workers|api+n> <tiny|sleep> [rate|count] [seconds] [warmup]
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import pg from "pg";
-import { createDatabase, deleteRedisPrefix, postJson } from "./children.mjs";
+import {
+  createDatabase,
+  deleteRedisPrefix,
+  postJson,
+  processCpuSeconds,
+  serverCpuSeconds,
+  statCpuSeconds,
+} from "./children.mjs";
 
 const [workersArg = "2", mode = "tiny", amountArg, secondsArg = "10", warmupArg = "0"] =
   process.argv.slice(2);
@@ -135,28 +142,9 @@ function bucketQuantiles(cumulative) {
  * generator once it exited) and of the given running processes, by name.
  */
 function cpuNow(running) {
-  const seconds = (stat, first) => {
-    const fields = stat.split(") ")[1].split(" ");
-    return (Number(fields[first]) + Number(fields[first + 1])) / 100;
-  };
-  const now = { postgres: 0, redis: 0 };
-  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const name = /\(([^)]*)\)/.exec(stat)?.[1] ?? "";
-      if (name === "postgres") now.postgres += seconds(stat, 11);
-      else if (name.startsWith("redis-server")) now.redis += seconds(stat, 11);
-    } catch {}
-  }
-  // utime, stime (11, 12) of a process; cutime, cstime (13, 14): its waited-for children's.
-  now.finished = seconds(readFileSync("/proc/self/stat", "utf8"), 13);
-  for (const [name, pid] of Object.entries(running)) {
-    try {
-      now[name] = seconds(readFileSync(`/proc/${pid}/stat`, "utf8"), 11);
-    } catch {
-      now[name] = 0;
-    }
-  }
+  const now = serverCpuSeconds({ postgres: "postgres", redis: "redis-server" });
+  now.finished = statCpuSeconds(readFileSync("/proc/self/stat", "utf8"), 13);
+  for (const [name, pid] of Object.entries(running)) now[name] = processCpuSeconds(pid);
   return now;
 }
 

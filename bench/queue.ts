@@ -43,7 +43,7 @@ interface QueueResult {
   /** Tiny runs: the longest gaps between two runs created, and between two started, in the window. */
   longest_pause_ms?: { creating: number; starting: number };
   cpu_s: Record<string, number>;
-  cpu_ms_per_run?: Record<string, number>;
+  cpu_ms_per_run: Record<string, number>;
 }
 
 /** bullmq-bare.mjs: BullMQ alone (a producer, worker processes with an empty processor). */
@@ -152,8 +152,7 @@ export async function queueSection(): Promise<SectionResult> {
       ]),
     ]),
   );
-  const sum = (values: Record<string, number> | undefined) =>
-    Object.values(values ?? {}).reduce((total, v) => total + v, 0);
+  const sum = (values: Record<string, number>) => Object.values(values).reduce((total, v) => total + v, 0);
   const bareCpu = sum(bare.cpu_ms_per_job);
   log(
     `reference, bare BullMQ (a producer + 2 worker processes with an empty processor, ${bare.rate} jobs/s, ` +

@@ -99,28 +99,7 @@ export class BullMqQueue implements JobQueue {
 
   async enqueue(runs: readonly QueuedRun[]): Promise<void> {
     if (this.#closing || runs.length === 0) return;
-    await this.#queue.addBulk(
-      runs.map(({ runId, attempt, shard }) => {
-        const name: JobName = shard === undefined ? "run.execute" : "run.shard";
-        const policy = JOB_CATALOG[name];
-        return {
-          name,
-          data:
-            shard === undefined
-              ? JOB_CATALOG["run.execute"].payload.parse({ run_id: runId, attempt })
-              : JOB_CATALOG["run.shard"].payload.parse({ run_id: runId, attempt, shard }),
-          opts: {
-            jobId: shard === undefined ? runJobId(runId, attempt) : shardJobId(runId, attempt, shard),
-            attempts: policy.attempts,
-            backoff: policy.backoff,
-            // Kept for inspection; a failed job is removed, so that the run (still pending) can
-            // be queued again under the same id once the store is back.
-            removeOnComplete: { count: 1000 },
-            removeOnFail: true,
-          },
-        };
-      }),
-    );
+    await this.#queue.addBulk(runs.map(runJob));
   }
 
   /**
@@ -260,6 +239,32 @@ export class BullMqQueue implements JobQueue {
     await this.#queue.close().catch(() => {});
     this.#producer.disconnect();
   }
+}
+
+/**
+ * The BullMQ job of a queued run (or of one of its shards): name, payload, id and delivery
+ * policy, as the catalog says. Exported for the bench's bare-BullMQ reference, which adds the
+ * same jobs.
+ */
+export function runJob({ runId, attempt, shard }: QueuedRun) {
+  const name: JobName = shard === undefined ? "run.execute" : "run.shard";
+  const policy = JOB_CATALOG[name];
+  return {
+    name,
+    data:
+      shard === undefined
+        ? JOB_CATALOG["run.execute"].payload.parse({ run_id: runId, attempt })
+        : JOB_CATALOG["run.shard"].payload.parse({ run_id: runId, attempt, shard }),
+    opts: {
+      jobId: shard === undefined ? runJobId(runId, attempt) : shardJobId(runId, attempt, shard),
+      attempts: policy.attempts,
+      backoff: policy.backoff,
+      // Kept for inspection; a failed job is removed, so that the run (still pending) can be
+      // queued again under the same id once the store is back.
+      removeOnComplete: { count: 1000 },
+      removeOnFail: true,
+    },
+  };
 }
 
 function parsePayload<N extends JobName>(job: Job, name: N) {
