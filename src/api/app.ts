@@ -4,7 +4,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fas
 import type { Config } from "../config/config.js";
 import type { Platform } from "../server/platform.js";
 import type { BenchmarkService } from "../services/benchmark-service.js";
-import type { Logger } from "../telemetry/logger.js";
+import { type Logger, lazyChild } from "../telemetry/logger.js";
 import type { Telemetry } from "../telemetry/registry.js";
 import { registerAuth } from "./auth.js";
 import { errorHandler, notFoundHandler } from "./errors.js";
@@ -51,6 +51,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Path parameters up to the longest name a contract allows (secret names: 128).
     routerOptions: { maxParamLength: 256 },
     requestIdHeader: false,
+    // Each request's logger (bound to its id) is made when the request first writes a line at
+    // an enabled level: at `warn`, most requests never do (see lazyChild).
+    childLoggerFactory: (logger, bindings, options) =>
+      Object.keys(options).length === 0
+        ? (lazyChild(logger as Logger, bindings) as FastifyBaseLogger)
+        : logger.child(bindings, options),
     genReqId: (request) => {
       const given = request.headers["x-request-id"];
       return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();

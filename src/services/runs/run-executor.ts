@@ -13,7 +13,7 @@ import {
 import { Batcher } from "../../store/batcher.js";
 import type { ClaimedRun, RunOutcome, RunsRepo } from "../../store/runs-repo.js";
 import type { BenchmarkMetrics } from "../../telemetry/benchmark-metrics.js";
-import type { Logger } from "../../telemetry/logger.js";
+import { type Logger, lazyChild } from "../../telemetry/logger.js";
 import type { RunMetrics } from "../../telemetry/run-metrics.js";
 import type { AutomationJobs } from "./automation-job.js";
 import { comparableRun, isComparable } from "./comparable-run.js";
@@ -82,7 +82,7 @@ export class RunExecutor {
     if (!run) return;
     // The attempt this executor holds: every later write is fenced by it.
     const attempt = run.attempts;
-    const log = logger.child({ run_id: runId, attempt });
+    const log = lazyChild(logger, { run_id: runId, attempt });
     events.publish(runId, { type: "status", status: "running" });
     const cancel = new AbortController();
     // The lease was lost (the run was reaped as orphaned, or finished elsewhere): stop quietly.

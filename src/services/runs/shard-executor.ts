@@ -15,7 +15,7 @@ import {
 import type { JobQueue } from "../../queue/index.js";
 import type { RunsRepo } from "../../store/runs-repo.js";
 import type { ShardRow, ShardsRepo } from "../../store/shards-repo.js";
-import type { Logger } from "../../telemetry/logger.js";
+import { type Logger, lazyChild } from "../../telemetry/logger.js";
 import { type AutomationJobs, buildEngineSpec, engineOutcomes } from "./automation-job.js";
 import { keepLease } from "./run-lease.js";
 import { runSpecSnapshot } from "./run-spec-snapshot.js";
@@ -117,7 +117,7 @@ export class ShardExecutor {
     const { runs, shards, logger } = this.#d;
     const claimed = await shards.claim(runId, attempt, shard, EXECUTOR);
     if (!claimed) return;
-    const log = logger.child({ run_id: runId, attempt, shard });
+    const log = lazyChild(logger, { run_id: runId, attempt, shard });
     const stop = new AbortController();
     const { signal, unlink } = linkSignals([stop.signal, shutdown]);
     // The run's lease says whether the run still wants this shard (cancelled, or taken over).
