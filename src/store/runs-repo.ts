@@ -1,12 +1,14 @@
-import { and, asc, desc, eq, getTableColumns, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
-import type { PgInsertValue } from "drizzle-orm/pg-core";
+import { and, asc, desc, eq, getTableColumns, gte, inArray, is, lt, SQL, sql } from "drizzle-orm";
+import type { PgColumn } from "drizzle-orm/pg-core";
 import { RUN_SORTS, type RunSort } from "../contracts/run-constants.js";
 import type { Database } from "./database.js";
-import { type RunStatus, runs, scenarios } from "./schema.js";
+import { automations, type RunStatus, runs, scenarios } from "./schema.js";
 
 export type RunRow = typeof runs.$inferSelect;
 /** What a claim answers: what its executor needs, not the run's bulky columns (all null then). */
 export type ClaimedRun = Pick<RunRow, "id" | "status" | "attempts" | "startedAt" | "scenarioName" | "spec">;
+/** A run to record for a trigger: of which scenario, from where, for which key. */
+export type TriggeredRun = Pick<NewRun, "scenarioId" | "source" | "scheduleId" | "apiKeyId">;
 export type NewRun = Pick<
   typeof runs.$inferInsert,
   | "scenarioId"
@@ -89,8 +91,6 @@ export class RunsRepo {
    * more CPU than the database spends running these.
    */
   readonly #prepared: ReturnType<typeof prepare>;
-  /** Inserts of 1 … `CREATE_PREPARED_MAX` pending runs, prepared when first needed. */
-  readonly #creates = new Map<number, ReturnType<typeof prepareCreate>>();
   /** `runs` has statistics (see analyzeIfNew). */
   #analyzed = false;
 
@@ -104,28 +104,45 @@ export class RunsRepo {
     return row!;
   }
 
-  /**
-   * Records pending runs in one statement; answers their rows in the order given. Up to
-   * `CREATE_PREPARED_MAX` rows use a statement prepared once per row count (building a
-   * multi-row insert costs Drizzle ~0.3 ms of CPU per row, more than PostgreSQL spends on it).
-   */
+  /** Records pending runs, as given (tests and tools; triggers go through `trigger`). */
   async createMany(values: readonly NewRun[]): Promise<RunRow[]> {
     if (values.length === 0) return [];
-    const rows =
-      values.length <= CREATE_PREPARED_MAX
-        ? await this.#createStatement(values.length).execute(createParams(values))
-        : await this.#db
-            .insert(runs)
-            .values([...values])
-            .returning();
+    const rows = await this.#db
+      .insert(runs)
+      .values([...values])
+      .returning();
     // Ids are drawn in row order, but RETURNING promises no order: put the rows back in it.
     return rows.sort((a, b) => a.id - b.id);
   }
 
-  #createStatement(count: number): ReturnType<typeof prepareCreate> {
-    let statement = this.#creates.get(count);
-    if (!statement) this.#creates.set(count, (statement = prepareCreate(this.#db, count)));
-    return statement;
+  /**
+   * Records a pending run of each request's scenario, in one statement whatever their number,
+   * and answers their rows in request order; a request whose scenario does not exist records
+   * nothing (undefined). Each run's snapshot of what to execute (`RunSpecSnapshot`: the
+   * automation and the scenario as they are) is made by the statement from the rows it reads,
+   * so it is never older than the run, and a trigger costs one round trip: not a read of the
+   * scenario, then an insert.
+   */
+  async trigger(
+    requests: readonly TriggeredRun[],
+    environment: Record<string, unknown>,
+  ): Promise<(RunRow | undefined)[]> {
+    if (requests.length === 0) return [];
+    const rows = await this.#prepared.trigger.execute({
+      scenarioIds: requests.map((r) => r.scenarioId),
+      sources: requests.map((r) => r.source),
+      scheduleIds: requests.map((r) => r.scheduleId ?? null),
+      apiKeyIds: requests.map((r) => r.apiKeyId ?? null),
+      environment: JSON.stringify(environment),
+    });
+    // RETURNING promises no order: a row goes back to a request that asked for the same run
+    // (requests alike are interchangeable), the lowest id to the first of them.
+    const byRequest = new Map<string, RunRow[]>();
+    for (const row of rows.sort((a, b) => a.id - b.id)) {
+      const key = triggerKey(row);
+      byRequest.set(key, [...(byRequest.get(key) ?? []), row]);
+    }
+    return requests.map((r) => byRequest.get(triggerKey(r))?.shift());
   }
 
   /**
@@ -427,46 +444,76 @@ const COMPLETE_SET = Object.fromEntries(
   OUTCOME_FIELDS.map(([key, column]) => [key, sql.raw(`v."${column.name}"`)]),
 ) as Record<(typeof OUTCOME_COLUMNS)[number], SQL>;
 
-/** Most rows `createMany` inserts with a prepared statement (a trigger batch at most: see RunService). */
-export const CREATE_PREPARED_MAX = 64;
-
 /** The table size (16 pages) from which a never-analyzed `runs` is analyzed. */
 export const ANALYZE_AFTER_BYTES = 16 * 8192;
-const NEW_RUN_FIELDS = [
-  "scenarioId",
-  "automationId",
-  "scenarioName",
-  "automationName",
-  "source",
-  "scheduleId",
-  "spec",
-  "environment",
-  "apiKeyId",
-] as const satisfies readonly (keyof NewRun)[];
-
-/** An insert of `count` pending runs, its values placeholders named field + row (`spec0`). */
-function prepareCreate(db: Database, count: number) {
-  const rows = Array.from(
-    { length: count },
-    (_, i) =>
-      Object.fromEntries(
-        NEW_RUN_FIELDS.map((field) => [field, sql.placeholder(`${field}${i}`)]),
-      ) as unknown as PgInsertValue<typeof runs>,
-  );
-  return db.insert(runs).values(rows).returning().prepare(`aurea_run_create_${count}`);
+function triggerKey(run: TriggeredRun): string {
+  return `${run.scenarioId} ${run.source} ${run.scheduleId ?? ""} ${run.apiKeyId ?? ""}`;
 }
 
-function createParams(values: readonly NewRun[]): Record<string, unknown> {
-  const params: Record<string, unknown> = {};
-  for (const [i, run] of values.entries())
-    for (const field of NEW_RUN_FIELDS) params[`${field}${i}`] = run[field] ?? null;
-  return params;
+/**
+ * The run's snapshot of what it executes (`RunSpecSnapshot`), built from its scenario's and
+ * automation's rows (SQL nulls become JSON nulls).
+ */
+const SPEC_SNAPSHOT = sql`jsonb_build_object(
+  'automation', jsonb_build_object('id', ${automations.id}, 'name', ${automations.name},
+                                   'kind', ${automations.kind}, 'config', ${automations.config}),
+  'inputs', ${scenarios.inputs}, 'load', ${scenarios.load}, 'thresholds', ${scenarios.thresholds},
+  'cost', ${scenarios.cost}, 'assertion', ${scenarios.assertion}, 'shards', ${scenarios.shards},
+  'allow_partial', ${scenarios.allowPartial}, 'seed', ${scenarios.seed},
+  'baseline_run_id', ${scenarios.baselineRunId})`;
+
+/**
+ * What a trigger's INSERT … SELECT writes in each column of `runs`, in the table's order (the
+ * order Drizzle lists them in): the request's fields, the scenario's, and for the rest their
+ * defaults, written out since a SELECT cannot say DEFAULT — the id drawn from its identity's
+ * sequence (hence OVERRIDING SYSTEM VALUE).
+ */
+function triggerColumns(): SQL {
+  const from: Partial<Record<keyof RunRow, SQL>> = {
+    id: sql`nextval(pg_get_serial_sequence('runs', 'id'))`,
+    scenarioId: sql`${scenarios.id}`,
+    automationId: sql`${automations.id}`,
+    scenarioName: sql`${scenarios.name}`,
+    automationName: sql`${automations.name}`,
+    source: sql`r.source`,
+    scheduleId: sql`r.schedule_id`,
+    spec: SPEC_SNAPSHOT,
+    environment: sql`${sql.placeholder("environment")}::jsonb`,
+    apiKeyId: sql`r.api_key_id`,
+  };
+  const values = Object.entries(getTableColumns(runs)).map(
+    ([key, column]) => from[key as keyof RunRow] ?? columnDefault(column),
+  );
+  return sql.join(values, sql`, `);
+}
+
+/** A column's default as an expression (cast to the column's type), else null. */
+function columnDefault(column: PgColumn): SQL {
+  if (column.defaultFn) throw new Error(`column ${column.name}: a default function has no SQL to select`);
+  const value = column.default;
+  if (value === undefined) return sql`null`;
+  if (is(value, SQL)) return value;
+  return sql`${sql.param(value, column)}::${sql.raw(column.getSQLType())}`;
 }
 
 function prepare(db: Database) {
   /** The runs whose ids the statement's `ids` parameter lists (found by primary key). */
   const listed = sql`${runs.id} = any(${sql.placeholder("ids")}::bigint[])`;
   return {
+    trigger: db
+      .insert(runs)
+      // Written into the SELECT: Drizzle 0.45 drops .overridingSystemValue() on an INSERT … SELECT.
+      .select(
+        sql`overriding system value
+            select ${triggerColumns()}
+              from unnest(${sql.placeholder("scenarioIds")}::integer[], ${sql.placeholder("sources")}::text[],
+                          ${sql.placeholder("scheduleIds")}::integer[], ${sql.placeholder("apiKeyIds")}::integer[])
+                     as r(scenario_id, source, schedule_id, api_key_id)
+              join ${scenarios} on ${scenarios.id} = r.scenario_id
+              join ${automations} on ${automations.id} = ${scenarios.automationId}`,
+      )
+      .returning()
+      .prepare("aurea_run_trigger"),
     claim: db
       .update(runs)
       .set({

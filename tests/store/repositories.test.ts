@@ -3,6 +3,7 @@ import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { decodeHistogram, encodeHistogram } from "../../src/engine/index.js";
 import { latencyHistogram } from "../../src/engine/stats/histogram.js";
+import { runSpecSnapshot } from "../../src/services/runs/run-spec-snapshot.js";
 import { SecretBox } from "../../src/services/secrets/secret-box.js";
 import { SecretService } from "../../src/services/secrets/secret-service.js";
 import type { AutomationRow } from "../../src/store/automations-repo.js";
@@ -363,6 +364,77 @@ describe.each(DRIVERS)("repositories on %s", (driver) => {
       expect(run.spec).toMatchObject({ automation: { id: a.id, kind: "synthetic" }, load: s.load });
       expect(await seed.runs.get(run.id)).toEqual(run);
       expect(await seed.runs.get(9999)).toBeUndefined();
+    });
+
+    it("records triggered runs in one statement, each with a snapshot of its scenario and automation as they are", async () => {
+      const s = await seed.scenarios.create({
+        name: "rich",
+        automationId: a.id,
+        inputs: { region: "eu", retries: 3, warm: true },
+        load: { model: "open", rate: 5, duration: "2s" },
+        thresholds: ["p95<200"],
+        cost: { price_per_job: 0.5 },
+        assertion: { status: 200, body_contains: 'ok "quoted" é' },
+        shards: 2,
+        allowPartial: true,
+        seed: 2 ** 40,
+      });
+      const other = await seed.scenario(a, "other");
+      const environment = { host: "ci", node: "v20" };
+      const asked = [
+        { scenarioId: s.id, source: "trigger" as const, scheduleId: null, apiKeyId: null },
+        { scenarioId: 999_999, source: "trigger" as const, scheduleId: null, apiKeyId: null },
+        { scenarioId: other.id, source: "schedule" as const, scheduleId: 42, apiKeyId: 7 },
+        { scenarioId: s.id, source: "trigger" as const, scheduleId: null, apiKeyId: null },
+      ];
+      const [first, missing, scheduled, again] = await seed.runs.trigger(asked, environment);
+      expect(missing).toBeUndefined();
+      expect(first!.id).toBeLessThan(again!.id);
+      expect(first).toMatchObject({
+        status: "pending",
+        attempts: 0,
+        cancelRequested: false,
+        rolledUp: false,
+        scenarioId: s.id,
+        automationId: a.id,
+        scenarioName: "rich",
+        automationName: a.name,
+        source: "trigger",
+        scheduleId: null,
+        apiKeyId: null,
+        startedAt: null,
+        environment,
+      });
+      expect(first!.createdAt).toBeInstanceOf(Date);
+      // Exactly the RunSpecSnapshot of the rows: every field, nothing else.
+      expect(first!.spec).toEqual({
+        automation: { id: a.id, name: a.name, kind: a.kind, config: a.config },
+        inputs: s.inputs,
+        load: s.load,
+        thresholds: s.thresholds,
+        cost: s.cost,
+        assertion: s.assertion,
+        shards: 2,
+        allow_partial: true,
+        seed: 2 ** 40,
+        baseline_run_id: null,
+      });
+      expect(runSpecSnapshot.parse(first!.spec)).toEqual(first!.spec);
+      expect(scheduled).toMatchObject({
+        scenarioId: other.id,
+        source: "schedule",
+        scheduleId: 42,
+        apiKeyId: 7,
+      });
+      expect(scheduled!.spec).toMatchObject({ assertion: null, seed: null, shards: 1, inputs: {} });
+      // What the statement answers is the row as stored.
+      expect(await seed.runs.get(first!.id)).toEqual(first);
+      // A snapshot: editing the automation later leaves the run as it was.
+      await seed.automations.update(a.id, { name: a.name, kind: "synthetic", config: { duration_ms: 99 } });
+      expect((await seed.runs.get(first!.id))!.spec).toEqual(first!.spec);
+      const [later] = await seed.runs.trigger([asked[0]!], environment);
+      expect(later!.spec).toMatchObject({ automation: { config: { duration_ms: 99 } } });
+      expect(await seed.runs.trigger([], environment)).toEqual([]);
     });
 
     it("claims a pending run once: the second claim gets nothing", async () => {

@@ -2,13 +2,12 @@ import { parseDuration } from "../../engine/index.js";
 import type { JobQueue, QueuedRun } from "../../queue/index.js";
 import type { AutomationsRepo } from "../../store/automations-repo.js";
 import { Batcher } from "../../store/batcher.js";
-import { CREATE_PREPARED_MAX, type NewRun, type RunRow, type RunsRepo } from "../../store/runs-repo.js";
+import type { RunRow, RunsRepo } from "../../store/runs-repo.js";
 import type { ScenariosRepo, ScenarioWithAutomation } from "../../store/scenarios-repo.js";
 import type { Logger } from "../../telemetry/logger.js";
 import type { RunMetrics } from "../../telemetry/run-metrics.js";
 import type { RunEvents } from "./run-events.js";
 import type { RunExecutor } from "./run-executor.js";
-import type { RunSpecSnapshot } from "./run-spec-snapshot.js";
 
 /** Why a trigger or cancel could not be done, as values (the API maps them to statuses). */
 export type TriggerResult =
@@ -50,6 +49,9 @@ interface TriggerRequest {
   limits: TriggerLimits | undefined;
 }
 
+/** Most triggers one statement records. */
+const TRIGGER_BATCH_MAX = 64;
+
 /** Triggers, cancels and recovers runs; execution itself is the queue's and the executor's. */
 export class RunService {
   readonly #d: RunServiceDeps;
@@ -59,14 +61,15 @@ export class RunService {
     this.#d = deps;
     this.#triggers = new Batcher((requests) => this.#triggerMany(requests), {
       maxInFlight: deps.triggerWriters ?? 1,
-      // The largest insert the store has a prepared statement for.
-      maxBatch: CREATE_PREPARED_MAX,
+      // One statement records a batch whatever its size; a cap keeps each batch's wait short.
+      maxBatch: TRIGGER_BATCH_MAX,
     });
   }
 
   /**
    * Records a pending run of scenario `scenarioId` (a snapshot of what to execute) and queues
-   * it. Triggers that arrive together are stored together: two statements per batch, not per run.
+   * it. Triggers that arrive together are stored together: one statement per batch, not per
+   * run (two when a key's limits need the scenario first).
    */
   trigger(
     scenarioId: number,
@@ -80,19 +83,32 @@ export class RunService {
   }
 
   async #triggerMany(requests: TriggerRequest[]): Promise<TriggerResult[]> {
-    const found = await this.#d.scenarios.getWithAutomation(requests.map((r) => r.scenarioId));
-    const refused = await this.#overLimits(requests, found);
-    const stored = requests.filter((r, i) => found.has(r.scenarioId) && !refused[i]);
-    const rows = await this.#d.runs.createMany(
-      stored.map((r) => this.#pendingRun(found.get(r.scenarioId)!, r)),
+    // A key's limits need the scenario (the jobs its runs plan) before anything is recorded;
+    // without limits the insert alone says whether the scenario exists.
+    const found = requests.some((r) => r.limits)
+      ? await this.#d.scenarios.getWithAutomation(requests.map((r) => r.scenarioId))
+      : undefined;
+    const refused = found ? await this.#overLimits(requests, found) : [];
+    const stored = requests.filter((r, i) => !refused[i] && (!found || found.has(r.scenarioId)));
+    const rows = await this.#d.runs.trigger(
+      stored.map((r) => ({
+        scenarioId: r.scenarioId,
+        source: r.source,
+        scheduleId: r.scheduleId,
+        apiKeyId: r.limits?.keyId ?? null,
+      })),
+      this.#d.environment,
     );
+    const recorded = new Map(stored.map((r, i) => [r, rows[i]]));
     // The runs are stored as pending before they are queued: if the process dies now, or the
     // queue cannot take them, the supervisor queues them again.
-    await this.#enqueue(rows.map((run) => ({ runId: run.id, attempt: run.attempts })));
-    let next = 0;
-    return requests.map((r, i) =>
-      !found.has(r.scenarioId) ? { problem: "no_scenario" } : (refused[i] ?? { run: rows[next++]! }),
+    await this.#enqueue(
+      rows.filter((run) => run !== undefined).map((run) => ({ runId: run.id, attempt: run.attempts })),
     );
+    return requests.map((r, i) => {
+      const run = recorded.get(r);
+      return refused[i] ?? (run ? { run } : { problem: "no_scenario" });
+    });
   }
 
   /** Per request, the limit of its key it would break (runs at once, jobs per run), if any. */
@@ -124,40 +140,6 @@ export class RunService {
       refused.push(undefined);
     }
     return refused;
-  }
-
-  #pendingRun(
-    { scenario, automation }: ScenarioWithAutomation,
-    { source, scheduleId, limits }: TriggerRequest,
-  ): NewRun {
-    const spec: RunSpecSnapshot = {
-      automation: {
-        id: automation.id,
-        name: automation.name,
-        kind: automation.kind,
-        config: automation.config,
-      },
-      inputs: scenario.inputs as RunSpecSnapshot["inputs"],
-      load: scenario.load,
-      thresholds: scenario.thresholds,
-      cost: scenario.cost,
-      assertion: scenario.assertion ?? null,
-      shards: scenario.shards,
-      allow_partial: scenario.allowPartial,
-      seed: scenario.seed,
-      baseline_run_id: scenario.baselineRunId,
-    };
-    return {
-      scenarioId: scenario.id,
-      automationId: automation.id,
-      scenarioName: scenario.name,
-      automationName: automation.name,
-      source,
-      scheduleId,
-      spec,
-      environment: this.#d.environment,
-      apiKeyId: limits?.keyId ?? null,
-    };
   }
 
   /** Cancels a pending run at once; asks a running one to stop (it records what it measured). */
