@@ -37,6 +37,11 @@ describe("lazyChild", () => {
     const log = lazyChild(counting, { run_id: 1 });
     log.info("not written");
     log.debug("not written");
+    // What Fastify asks of a request's logger before using it: its methods are there.
+    for (const method of ["info", "error", "debug", "fatal", "warn", "trace", "child"] as const)
+      expect(typeof log[method]).toBe("function");
+    expect(log.isLevelEnabled("info")).toBe(false);
+    expect(log.level).toBe("warn");
     expect(made).toBe(0);
     log.warn("written");
     log.error("written too");
@@ -55,5 +60,11 @@ describe("lazyChild", () => {
     expect(log.bindings()).toMatchObject({ run_id: 3 });
     log.child({ shard: 1 }).info("nested");
     expect(lines[0]).toMatchObject({ run_id: 3, shard: 1, msg: "nested" });
+    // A level set on it is its own, as a child's is.
+    log.level = "error";
+    expect(log.isLevelEnabled("warn")).toBe(false);
+    log.warn("not written");
+    expect(logger.isLevelEnabled("warn")).toBe(true);
+    expect(lines).toHaveLength(1);
   });
 });

@@ -49,8 +49,9 @@ export function createLogger({
 const LEVELS = new Set(["fatal", "error", "warn", "info", "debug", "trace"]);
 
 /**
- * `logger.child(bindings)`, made when first needed: a line written at an enabled level, or
- * anything else asked of it. pino passes every binding through the redaction (18 paths,
+ * `logger.child(bindings)`, made when first needed: a line written at an enabled level, a child
+ * of its own, or anything else asked of it but its level (Fastify checks a request's logger has
+ * its methods, which makes nothing). pino passes every binding through the redaction (18 paths,
  * parsed again for each value: ~6 µs and 14 KB per child), which a run or a request that logs
  * nothing at the enabled level (a worker executing hundreds of runs a second at `warn`) should
  * not pay for. The lines are the child's own, bindings included.
@@ -58,20 +59,20 @@ const LEVELS = new Set(["fatal", "error", "warn", "info", "debug", "trace"]);
 export function lazyChild(logger: Logger, bindings: Record<string, unknown>): Logger {
   let child: Logger | undefined;
   const real = () => (child ??= logger.child(bindings));
-  const methods = new Map<PropertyKey, unknown>();
+  // Its level is the parent's until it is made (a level set on it makes it).
+  const enabled = (level: string) => (child ?? logger).isLevelEnabled(level);
+  const methods = new Map<string, unknown>([
+    ["child", (...args: Parameters<Logger["child"]>) => real().child(...args)],
+    ["isLevelEnabled", enabled],
+  ]);
+  for (const level of LEVELS)
+    methods.set(level, (...args: unknown[]) => {
+      if (enabled(level)) (real()[level as "info"] as (...a: unknown[]) => void)(...args);
+    });
   return new Proxy(logger, {
     get(_target, key) {
-      if (typeof key === "string" && LEVELS.has(key)) {
-        let method = methods.get(key);
-        if (!method) {
-          method = (...args: unknown[]) => {
-            if (!logger.isLevelEnabled(key)) return;
-            (real()[key as "info"] as (...a: unknown[]) => void)(...args);
-          };
-          methods.set(key, method);
-        }
-        return method;
-      }
+      if (key === "level") return (child ?? logger).level;
+      if (typeof key === "string" && methods.has(key)) return methods.get(key);
       const value = Reflect.get(real(), key);
       return typeof value === "function" ? value.bind(real()) : value;
     },
