@@ -43,6 +43,25 @@ describe("fast histogram recording", () => {
     expect(back.getValueAtPercentile(99)).toBe(h.getValueAtPercentile(99));
   });
 
+  it("says how many counts hold what it recorded, so that a scan of them gives the same totals", () => {
+    const h = latencyHistogram();
+    const fastRecorder = new FastRecorder(h);
+    expect(fastRecorder.coveredLength).toBe(0);
+    for (const v of [106, 250, 3, 1999]) fastRecorder.record(v);
+    const covered = fastRecorder.coveredLength;
+    expect(covered).toBe(h.countsArrayIndex(1999) + 1);
+    expect(covered).toBeLessThan(h.countsArrayLength / 2);
+    h.establishInternalTackingValues(covered);
+    const partial = [h.totalCount, h.minNonZeroValue, h.maxValue];
+    h.establishInternalTackingValues(h.countsArrayLength);
+    expect(partial).toEqual([h.totalCount, h.minNonZeroValue, h.maxValue]);
+    expect(partial[0]).toBe(4);
+    // A value beyond the fast range takes the library's path (and resizes): all of it then.
+    fastRecorder.record(3_600_000_000);
+    expect(h.countsArrayLength).toBeGreaterThan(covered);
+    expect(fastRecorder.coveredLength).toBe(h.countsArrayLength);
+  });
+
   it("yields what was recorded since the previous interval", () => {
     const h = latencyHistogram();
     const fastRecorder = new FastRecorder(h);

@@ -26,8 +26,8 @@ export interface RecorderOptions {
  */
 export class Recorder {
   readonly histogram = latencyHistogram();
-  readonly #seconds = new IntervalHistograms(this.histogram);
   readonly #fast = new FastRecorder(this.histogram);
+  readonly #seconds = new IntervalHistograms(this.histogram, () => this.#fast.coveredLength);
   readonly #origin: number;
   readonly #wallOrigin: number;
   readonly #recordLimit: number;
@@ -154,7 +154,7 @@ export class Recorder {
   /** The run histogram with its totals up to date (called by `finish`, after the last second closed). */
   #synced() {
     if (!this.#seconds.answeredSource)
-      this.histogram.establishInternalTackingValues(this.histogram.countsArrayLength);
+      this.histogram.establishInternalTackingValues(this.#fast.coveredLength);
     return this.histogram;
   }
 
