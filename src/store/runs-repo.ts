@@ -140,7 +140,9 @@ export class RunsRepo {
     const byRequest = new Map<string, RunRow[]>();
     for (const row of rows.sort((a, b) => a.id - b.id)) {
       const key = triggerKey(row);
-      byRequest.set(key, [...(byRequest.get(key) ?? []), row]);
+      const alike = byRequest.get(key);
+      if (alike) alike.push(row);
+      else byRequest.set(key, [row]);
     }
     return requests.map((r) => byRequest.get(triggerKey(r))?.shift());
   }

@@ -46,7 +46,80 @@ export function createLogger({
   return destination ? pino(options, destination) : pino(options);
 }
 
-const LEVELS = new Set(["fatal", "error", "warn", "info", "debug", "trace"]);
+type Level = "fatal" | "error" | "warn" | "info" | "debug" | "trace";
+type LogArgs = Parameters<Logger["info"]>;
+
+/**
+ * What `lazyChild` answers, behind a Proxy that hands it every member it has and the child's for
+ * the rest. Its methods live on the prototype, so a lazy child costs two small objects, not a
+ * set of closures; the state is in plain fields because its methods run with the Proxy as
+ * `this` (private fields do not pass through one).
+ */
+class LazyChild {
+  _child: Logger | undefined;
+
+  constructor(
+    readonly _parent: Logger,
+    readonly _bindings: Record<string, unknown>,
+  ) {}
+
+  _real(): Logger {
+    this._child ??= this._parent.child(this._bindings);
+    return this._child;
+  }
+
+  _write(level: Level, args: LogArgs): void {
+    if (this.isLevelEnabled(level)) this._real()[level](...args);
+  }
+
+  // Its level is the parent's until it is made (a level set on it makes it).
+  isLevelEnabled(level: string): boolean {
+    return (this._child ?? this._parent).isLevelEnabled(level);
+  }
+
+  get level(): string {
+    return (this._child ?? this._parent).level;
+  }
+
+  set level(level: string) {
+    this._real().level = level;
+  }
+
+  child(...args: Parameters<Logger["child"]>): ReturnType<Logger["child"]> {
+    return this._real().child(...args);
+  }
+
+  fatal(...args: LogArgs): void {
+    this._write("fatal", args);
+  }
+  error(...args: LogArgs): void {
+    this._write("error", args);
+  }
+  warn(...args: LogArgs): void {
+    this._write("warn", args);
+  }
+  info(...args: LogArgs): void {
+    this._write("info", args);
+  }
+  debug(...args: LogArgs): void {
+    this._write("debug", args);
+  }
+  trace(...args: LogArgs): void {
+    this._write("trace", args);
+  }
+}
+
+const LAZY: ProxyHandler<LazyChild> = {
+  get(target, key) {
+    if (key in target) return Reflect.get(target, key);
+    const real = target._real();
+    const value = Reflect.get(real, key);
+    return typeof value === "function" ? value.bind(real) : value;
+  },
+  set(target, key, value) {
+    return key in target ? Reflect.set(target, key, value) : Reflect.set(target._real(), key, value);
+  },
+};
 
 /**
  * `logger.child(bindings)`, made when first needed: a line written at an enabled level, a child
@@ -57,27 +130,5 @@ const LEVELS = new Set(["fatal", "error", "warn", "info", "debug", "trace"]);
  * not pay for. The lines are the child's own, bindings included.
  */
 export function lazyChild(logger: Logger, bindings: Record<string, unknown>): Logger {
-  let child: Logger | undefined;
-  const real = () => (child ??= logger.child(bindings));
-  // Its level is the parent's until it is made (a level set on it makes it).
-  const enabled = (level: string) => (child ?? logger).isLevelEnabled(level);
-  const methods = new Map<string, unknown>([
-    ["child", (...args: Parameters<Logger["child"]>) => real().child(...args)],
-    ["isLevelEnabled", enabled],
-  ]);
-  for (const level of LEVELS)
-    methods.set(level, (...args: unknown[]) => {
-      if (enabled(level)) (real()[level as "info"] as (...a: unknown[]) => void)(...args);
-    });
-  return new Proxy(logger, {
-    get(_target, key) {
-      if (key === "level") return (child ?? logger).level;
-      if (typeof key === "string" && methods.has(key)) return methods.get(key);
-      const value = Reflect.get(real(), key);
-      return typeof value === "function" ? value.bind(real()) : value;
-    },
-    set(_target, key, value) {
-      return Reflect.set(real(), key, value);
-    },
-  });
+  return new Proxy(new LazyChild(logger, bindings), LAZY) as unknown as Logger;
 }
