@@ -1,7 +1,7 @@
 // Child of `npm run bench` (section `queue`): the reference the queue's overhead is read against —
 // BullMQ alone on the same Redis and the same cores, none of Aurea. A producer process adds
-// <rate> jobs a second, evenly paced (the jobs due at each wake-up in one `addBulk`, on an
-// auto-pipelined connection, with the options Aurea's API gives a run's job), and <workers>
+// <rate> jobs a second, evenly paced (the jobs due at each wake-up added together, as Aurea's API
+// adds them: the compiled queue's `addRunJobs`, with the job Aurea gives a run), and <workers>
 // worker processes run them with an empty processor (concurrency 32, as the bench's Aurea
 // workers). For the jobs added after the first <warmup> s, over <seconds> s: the wait from the
 // job's timestamp to its processor starting (what aurea_queue_wait_seconds measures in Aurea),
@@ -13,8 +13,8 @@ import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
-// The job Aurea's API adds for a run (name, payload, id, delivery policy): the compiled queue's own.
-import { runJob } from "../dist/queue/bullmq-queue.js";
+// How Aurea's API adds a run's job (name, payload, id, delivery policy): the compiled queue's own.
+import { addRunJobs } from "../dist/queue/bullmq-queue.js";
 import { deleteRedisPrefix, processCpuSeconds, serverCpuSeconds } from "./children.mjs";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -28,7 +28,7 @@ else
 
 /** Adds `rate` jobs a second for `seconds` s, each at its due time (all those due at a wake-up together). */
 async function produce(prefix, rate, seconds) {
-  const connection = new Redis(REDIS_URL, { enableOfflineQueue: false, enableAutoPipelining: true });
+  const connection = new Redis(REDIS_URL, { enableOfflineQueue: false });
   const queue = new Queue(QUEUE, { connection, prefix });
   await queue.waitUntilReady();
   const start = performance.now();
@@ -38,9 +38,9 @@ async function produce(prefix, rate, seconds) {
   while (added < total) {
     const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate) + 1);
     if (due > added) {
-      const jobs = [];
-      for (; added < due; added++) jobs.push(runJob({ runId: added + 1, attempt: 0 }));
-      pending.push(queue.addBulk(jobs));
+      const runs = [];
+      for (; added < due; added++) runs.push({ runId: added + 1, attempt: 0 });
+      pending.push(addRunJobs(queue, runs));
     }
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
