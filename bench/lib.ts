@@ -62,6 +62,8 @@ export interface ChildOptions {
   /** Copy the child's stderr to ours as it arrives (progress lines of the bench children). */
   echoStderr?: boolean;
   cwd?: string;
+  /** Added to this process's environment. */
+  env?: Record<string, string>;
 }
 
 /** Runs a command to completion, capturing its output; never rejects on a non-zero exit. */
@@ -71,7 +73,11 @@ export function runChild(
   options: ChildOptions,
 ): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd ?? ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, {
+      cwd: options.cwd ?? ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+      ...(options.env && { env: { ...process.env, ...options.env } }),
+    });
     let stdout = "";
     let stderr = "";
     let timedOut = false;
@@ -102,11 +108,16 @@ export function runChild(
 export async function runNodeBench<T>(
   script: string,
   args: readonly string[],
-  { execArgv = [], timeoutMs }: { execArgv?: readonly string[]; timeoutMs: number },
+  {
+    execArgv = [],
+    timeoutMs,
+    env,
+  }: { execArgv?: readonly string[]; timeoutMs: number; env?: Record<string, string> },
 ): Promise<T> {
   const result = await runChild(process.execPath, [...execArgv, benchFile(script), ...args], {
     timeoutMs,
     echoStderr: true,
+    ...(env && { env }),
   });
   if (result.timedOut) throw new Error(`${script} did not finish within ${timeoutMs / 1000} s`);
   if (result.code !== 0) {

@@ -15,14 +15,16 @@
 // the whole load. BENCH_CHILD_LOG=<dir> keeps each process's output. BENCH_PG_SETTINGS="a = x; b = y"
 // sets PostgreSQL settings on the bench's database (ALTER DATABASE … SET; superuser ones need a
 // superuser URL), e.g. "session_preload_libraries = 'auto_explain'; auto_explain.log_min_duration
-// = 3" to log the plans of statements over 3 ms in the server's log.
+// = 3" to log the plans of statements over 3 ms in the server's log. BENCH_CPU_TAKEN=<share>
+// runs a competing process per core (cpu-hog.mjs) taking that share of each core's time while
+// the runs are offered and executed, as on a busier or slower host.
 // Prints one JSON line.
 // Usage: node bench/queue.mjs <workers|api+n> <tiny|sleep> [rate|count] [seconds] [warmup]
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
@@ -236,6 +238,16 @@ try {
     store: await storeCounters(redis),
     buckets: await queueWaitBuckets(metricsPorts),
   });
+  // The competing load (BENCH_CPU_TAKEN), from the first run offered to the last one finished.
+  const taken = Number(process.env.BENCH_CPU_TAKEN ?? 0);
+  const hogs =
+    taken > 0
+      ? Array.from({ length: availableParallelism() }, () =>
+          spawn(process.execPath, [join(ROOT, "bench/cpu-hog.mjs"), String(taken)], { stdio: "ignore" }),
+        )
+      : [];
+  children.push(...hogs);
+  const hogCpu = () => hogs.reduce((total, hog) => total + processCpuSeconds(hog.pid), 0);
   const before = await snapshot();
   let window = before;
   let offered;
@@ -279,6 +291,7 @@ try {
       await new Promise((resolve) => setTimeout(resolve, warmupS * 1000));
       // The load generator still runs: its CPU so far, read from /proc, is the warm-up's.
       window = await snapshot({ load: generator.pid });
+      window.hogs = hogCpu();
     }
     const load = JSON.parse(await done);
     offered.accepted = load.counts.completed;
@@ -306,6 +319,8 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   const after = await snapshot();
+  const hogsAfter = hogCpu();
+  for (const hog of hogs) hog.kill("SIGTERM");
   redis.disconnect();
   // The measured runs: those created in the window. With, for tiny runs, the longest pause
   // between two runs being created and between two being started: at an evenly paced rate both
@@ -381,6 +396,15 @@ try {
       queue_wait_within_20ms: queueWait.within20,
       cpu_s: cpu,
       cpu_ms_per_run: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, perRun(v * 1000)])),
+      // The competing processes (BENCH_CPU_TAKEN) in the window: the share of a core each asked
+      // for, and what each got.
+      ...(hogs.length > 0 && {
+        competing: {
+          processes: hogs.length,
+          share: taken,
+          got: round((hogsAfter - (window.hogs ?? 0)) / hogs.length / r.span_s),
+        },
+      }),
       // Less the snapshots' own reads, which are few.
       per_run: {
         pg_statements: perRun(after.store.statements - window.store.statements),
@@ -391,7 +415,12 @@ try {
 } finally {
   for (const child of children) child.kill("SIGTERM");
   await Promise.all(
-    children.map((c) => (c.exitCode === null ? new Promise((resolve) => c.once("close", resolve)) : null)),
+    children.map((c) =>
+      // Not yet exited (a process killed by a signal has no exit code, but a signal code).
+      c.exitCode === null && c.signalCode === null
+        ? new Promise((resolve) => c.once("close", resolve))
+        : null,
+    ),
   );
   rmSync(dataDir, { recursive: true, force: true });
   await database.drop();
